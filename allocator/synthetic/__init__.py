@@ -1,0 +1,31 @@
+"""Deterministic synthetic rosters (schools and applicants) for testing and benchmarks.
+
+``generate_county`` builds one county, ``generate_province`` many counties of uneven size,
+``write_scenario`` writes a scenario folder in the format of the data contract. The package
+uses numpy, pandas and PyYAML only and imports nothing else from :mod:`allocator`.
+"""
+
+from .county import (
+    APPLICANT_COLUMNS,
+    CATEGORY_TAGS,
+    CLASS_SIZE_CAP,
+    SCHOOL_COLUMNS,
+    default_n_schools,
+    generate_county,
+)
+from .province import county_seed, generate_province, province_n_schools, province_plan
+from .write import write_scenario
+
+__all__ = [
+    "APPLICANT_COLUMNS",
+    "CATEGORY_TAGS",
+    "CLASS_SIZE_CAP",
+    "SCHOOL_COLUMNS",
+    "county_seed",
+    "default_n_schools",
+    "generate_county",
+    "generate_province",
+    "province_n_schools",
+    "province_plan",
+    "write_scenario",
+]

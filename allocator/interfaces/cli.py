@@ -1,0 +1,132 @@
+"""Command line: ``allocator run``, ``allocator validate``, ``allocator generate``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allocator import __version__
+from allocator.model.problems import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Seat allocation for compulsory-school admission (义务教育招生).")
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+EXIT_INVALID_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def _report_input_error(error: InputError) -> None:
+    for problem in error.problems:
+        print(str(problem), file=sys.stderr)
+    err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was written."
+              "[/bold red]")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario folder")],
+    out_dir: Annotated[Path, typer.Option("--out", help="run folder to write")],
+    seed: Annotated[int | None, typer.Option(help="override the lottery seed")] = None,
+    mechanism: Annotated[str | None, typer.Option(help="override the mechanism")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress or summary")] = False,
+) -> None:
+    """Allocate every applicant of SCENARIO and write the run folder to --out."""
+    from allocator.pipeline.run import run_scenario
+    from allocator.pipeline.write import write_run
+
+    started = time.perf_counter()
+    try:
+        with err.status("starting", spinner="dots") as status:
+            def progress(step: str) -> None:
+                if not quiet:
+                    status.update(step)
+            result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
+            progress("writing the run folder")
+            written = write_run(result, out_dir)
+    except InputError as error:
+        _report_input_error(error)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    if not quiet:
+        _print_summary(result.summary, written, time.perf_counter() - started)
+    if not result.verified:
+        err.print("[bold red]verification failed: see summary.json[/bold red]")
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _print_summary(summary: dict, written: Path, seconds: float) -> None:
+    counts = summary["counts"]
+    table = Table(title=f"{summary['scenario']} · {summary['policy']} · {summary['mechanism']}"
+                        f" · seed {summary['seed']}", show_header=False)
+    table.add_row("applicants", f"{counts['applicants']:,}")
+    table.add_row("placed", f"{counts['placed']:,}")
+    table.add_row("  at first choice", f"{counts['first_choice']:,}")
+    table.add_row("unplaced", f"{counts['unplaced']:,}")
+    table.add_row("excluded (ledger)", f"{counts['excluded']:,}")
+    table.add_row("schools oversubscribed",
+                  f"{counts['schools_oversubscribed']:,} of {counts['schools']:,}")
+    table.add_row("surplus seats", f"{counts['surplus_seats']:,} of {counts['capacity']:,}")
+    verification = summary["verification"]
+    failed = [c["name"] for c in verification["checks"] if c["required"] and not c["passed"]]
+    table.add_row("verification", "passed" if verification["passed"] else
+                  "FAILED: " + ", ".join(failed))
+    table.add_row("time", f"{seconds:.1f} s")
+    out.print(table)
+    out.print(f"results written to [bold]{written}[/bold]")
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="scenario folder")]) -> None:
+    """Check SCENARIO and list every problem as file:row:column: message."""
+    from allocator.pipeline.load import load
+
+    try:
+        loaded = load(scenario)
+    except InputError as error:
+        _report_input_error(error)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    data = loaded.scenario
+    out.print(f"{scenario}: valid ({len(data.schools):,} schools, "
+              f"{len(data.applicants):,} applicants, policy {loaded.policy.name}, "
+              f"mechanism {loaded.mechanism.name})")
+
+
+@app.command()
+def generate(
+    folder: Annotated[Path, typer.Argument(help="scenario folder to create")],
+    applicants: Annotated[int, typer.Option(help="number of applicants")] = 4000,
+    counties: Annotated[int, typer.Option(help="number of counties")] = 1,
+    seed: Annotated[int, typer.Option(help="generator seed (also the lottery seed)")] = 1,
+) -> None:
+    """Write a synthetic scenario (realistic county rosters) to FOLDER."""
+    from allocator.synthetic import generate_province, write_scenario
+
+    schools_frame, applicants_frame = generate_province(applicants, counties, seed)
+    written = write_scenario(folder, schools_frame, applicants_frame,
+                             name=f"synthetic-{counties}x{applicants}-{seed}", seed=seed)
+    out.print(f"wrote {len(schools_frame):,} schools and {len(applicants_frame):,} applicants "
+              f"to {written}")
+
+
+@app.command()
+def version() -> None:
+    """Print the engine version."""
+    out.print(f"allocator {__version__}")
+
+
+def main() -> None:
+    """Entry point of the ``allocator`` command (exit 1 on unexpected errors)."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as error:  # noqa: BLE001 - last resort: one clear line, exit 1
+        err.print(f"[bold red]error:[/bold red] {type(error).__name__}: {error}")
+        sys.exit(EXIT_FAILURE)

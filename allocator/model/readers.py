@@ -1,0 +1,82 @@
+"""Reading scenario tables from CSV, XLSX or Parquet into string frames.
+
+Every cell is read as text (empty string = missing); typing happens in
+:mod:`allocator.model.validate` so that every bad cell can be reported with its
+row and column instead of failing at the first one.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from allocator.model.problems import ProblemCollector
+
+TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
+
+
+def find_table(folder: Path, base_name: str, problems: ProblemCollector) -> Path | None:
+    """Return the one file holding table ``base_name`` (csv, xlsx or parquet).
+
+    Records a problem when the table is given in more than one format.
+    """
+    found = [folder / f"{base_name}{suffix}" for suffix in TABLE_SUFFIXES
+             if (folder / f"{base_name}{suffix}").is_file()]
+    if len(found) > 1:
+        problems.add(found[0].name, None, None,
+                     f"table '{base_name}' is given more than once "
+                     f"({', '.join(p.name for p in found)}); keep one")
+    return found[0] if found else None
+
+
+def read_table(path: Path, problems: ProblemCollector) -> pd.DataFrame | None:
+    """Read one table as a frame of stripped strings, or record why it cannot be read."""
+    try:
+        if path.suffix == ".csv":
+            frame = _read_csv(path, problems)
+        elif path.suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, engine="openpyxl")
+        else:
+            frame = _read_parquet(path, problems)
+    except Exception as error:  # noqa: BLE001 - any reader failure is an input problem
+        problems.add(path.name, None, None, f"cannot read the file: {error}")
+        return None
+    if frame is None:
+        return None
+    frame.columns = [str(column).strip() for column in frame.columns]
+    frame = frame.fillna("").astype(str)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    return frame.reset_index(drop=True)
+
+
+def _read_csv(path: Path, problems: ProblemCollector) -> pd.DataFrame | None:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = raw[: error.start].count(b"\n") + 1
+        try:
+            raw.decode("gb18030")
+            message = ("the file is not UTF-8; it looks like GB18030/GBK, as Chinese Excel "
+                       "exports it. Convert it with `iconv -f GB18030 -t UTF-8 IN > OUT` "
+                       "or save it from Excel as 'CSV UTF-8 (逗号分隔)'")
+        except UnicodeDecodeError:
+            message = f"the file is not UTF-8 (bad byte at offset {error.start})"
+        problems.add(path.name, row, None, message)
+        return None
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                       na_filter=False, skipinitialspace=False)
+
+
+def _read_parquet(path: Path, problems: ProblemCollector) -> pd.DataFrame | None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        problems.add(path.name, None, None,
+                     "reading Parquet needs pyarrow: pip install 'allocator[parquet]'")
+        return None
+    frame = pd.read_parquet(path)
+    return frame.astype(object).where(frame.notna(), "")

@@ -1,0 +1,286 @@
+"""The scenario folder: settings plus validated, typed tables.
+
+:func:`read_settings` and :func:`load_tables` record every problem in a shared
+:class:`~allocator.model.problems.ProblemCollector`; the pipeline adds the
+policy's and mechanism's problems and raises once with all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from allocator.model.problems import ProblemCollector
+from allocator.model.readers import find_table, read_table
+from allocator.model.schema import APPLICANTS, CATEGORY_TAGS, PRIORITIES, SCHOOLS, TableSchema
+from allocator.model.validate import (
+    NATIONAL_ID,
+    check_header,
+    check_present,
+    check_unique,
+    explode_list,
+    parse_column,
+    rows_of,
+)
+
+SETTINGS_FILE = "scenario.yaml"
+DEFAULT_CLASS_SIZE_CAPS: dict[str, int] = {"primary": 45, "junior": 50}
+
+
+class ScenarioSettings(BaseModel):
+    """Run settings from ``scenario.yaml``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(description="scenario name, shown in reports")
+    seed: int = Field(description="lottery seed, published for audit")
+    policy: str = Field("shanxi-2025", description="built-in policy name or path to a YAML")
+    mechanism: str = Field("deferred-acceptance", description="allocation mechanism name")
+    entry_year: int | None = Field(
+        None, description="school year of entry; enables the policy's age rule")
+    description: str | None = Field(None, description="free text for reports")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: settings and typed tables (never mutated)."""
+
+    folder: Path
+    settings: ScenarioSettings
+    schools: pd.DataFrame
+    school_zones: pd.DataFrame
+    applicants: pd.DataFrame
+    preferences: pd.DataFrame
+    priorities: pd.DataFrame | None
+    input_files: tuple[Path, ...]
+
+
+def read_settings(folder: Path, problems: ProblemCollector) -> ScenarioSettings | None:
+    """Read and check ``scenario.yaml``; record problems and return None if unusable."""
+    path = folder / SETTINGS_FILE
+    if not folder.is_dir():
+        problems.add(str(folder), None, None, "scenario folder does not exist")
+        return None
+    if not path.is_file():
+        problems.add(SETTINGS_FILE, None, None, "required file is missing")
+        return None
+    try:
+        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        line = getattr(getattr(error, "problem_mark", None), "line", None)
+        problems.add(SETTINGS_FILE, None if line is None else line + 1, None,
+                     f"not valid YAML: {error}")
+        return None
+    if not isinstance(raw, dict):
+        problems.add(SETTINGS_FILE, None, None, "expected a mapping of settings")
+        return None
+    try:
+        return ScenarioSettings.model_validate(raw)
+    except ValidationError as error:
+        for item in error.errors():
+            key = ".".join(str(part) for part in item["loc"])
+            problems.add(SETTINGS_FILE, yaml_line(path, key), key, item["msg"])
+        return None
+
+
+def yaml_line(path: Path, key: str) -> int | None:
+    """Line number of a top-level ``key:`` in a YAML file, if it is there."""
+    top = key.split(".")[0]
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.split(":")[0].strip() == top:
+            return number
+    return None
+
+
+def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemCollector, *,
+                spatial_required: bool = True,
+                class_size_caps: dict[str, int] | None = None) -> Scenario | None:
+    """Read and validate every table of the scenario folder.
+
+    Parameters
+    ----------
+    folder : Path
+        The scenario folder.
+    settings : ScenarioSettings
+        Settings already read from ``scenario.yaml``.
+    problems : ProblemCollector
+        Receives every problem found.
+    spatial_required : bool
+        Whether ``county`` and ``zones`` are required (every policy but ``explicit``).
+    class_size_caps : dict[str, int], optional
+        Seats per class by stage; ``capacity > classes * cap`` is a problem.
+
+    Returns
+    -------
+    Scenario or None
+        None when a required table or column is missing (other problems are
+        still recorded so the caller can report them all at once).
+    """
+    caps = class_size_caps or DEFAULT_CLASS_SIZE_CAPS
+    paths: dict[str, Path | None] = {
+        schema.name: find_table(folder, schema.name, problems)
+        for schema in (SCHOOLS, APPLICANTS, PRIORITIES)}
+    for required in (SCHOOLS, APPLICANTS):
+        if paths[required.name] is None:
+            problems.add(f"{required.name}.csv", None, None, "required file is missing")
+    frames = {name: read_table(path, problems) for name, path in paths.items() if path}
+    typed: dict[str, pd.DataFrame] = {}
+    for schema in (SCHOOLS, APPLICANTS, PRIORITIES):
+        if frames.get(schema.name) is not None:
+            file = paths[schema.name].name  # type: ignore[union-attr]
+            typed[schema.name] = _type_table(frames[schema.name], schema, file,
+                                             spatial_required, problems)
+    if "schools" not in typed or "applicants" not in typed or any(
+            frame is None for frame in typed.values()):
+        return None
+    names = {key: path.name for key, path in paths.items() if path}
+    schools = typed["schools"]
+    applicants = typed["applicants"]
+    school_zones = _school_zones(schools)
+    _check_schools(schools, names["schools"], spatial_required, caps, problems)
+    preferences = _check_applicants(applicants, schools, school_zones, names["applicants"],
+                                    spatial_required, problems)
+    priorities = typed.get("priorities")
+    if priorities is not None:
+        _check_priorities(priorities, schools, applicants, names["priorities"], problems)
+    inputs = tuple([folder / "scenario.yaml"] + [p for p in paths.values() if p])
+    return Scenario(folder, settings, schools, school_zones, applicants, preferences,
+                    priorities, inputs)
+
+
+def _type_table(frame: pd.DataFrame, schema: TableSchema, file: str, spatial_required: bool,
+                problems: ProblemCollector) -> pd.DataFrame | None:
+    if not check_header(frame, schema, file, spatial_required, problems):
+        return None
+    typed = pd.DataFrame(index=frame.index)
+    for column in schema.columns:
+        text = frame[column.name] if column.name in frame.columns else pd.Series(
+            "", index=frame.index, dtype=object)
+        typed[column.name] = parse_column(text.astype(str), column, file, problems)
+    if schema.key:
+        check_unique(typed[schema.key], schema.key, file, problems)
+    _fill_defaults(typed, schema, file, problems)
+    if schema is APPLICANTS:
+        for tag in CATEGORY_TAGS:
+            wrapped = ";" + typed["categories"] + ";"
+            typed[f"is_{tag}"] = wrapped.str.contains(f";{tag};", regex=False).astype(bool)
+    return typed
+
+
+def _fill_defaults(typed: pd.DataFrame, schema: TableSchema, file: str,
+                   problems: ProblemCollector) -> None:
+    """Apply the contract's defaults for empty cells; required integers must be given."""
+    if "stage" in typed.columns:
+        typed["stage"] = typed["stage"].replace("", "primary")
+    if "kind" in typed.columns:
+        typed["kind"] = typed["kind"].replace("", "public")
+    for column in schema.columns:
+        if column.kind != "integer":
+            continue
+        missing = typed[column.name].isna()
+        if column.required == "always":
+            problems.add_rows(file, rows_of(missing), column.name,
+                              ["required value is missing"] * int(missing.sum()),
+                              kind="required value is missing")
+        if column.name != "classes":
+            typed[column.name] = typed[column.name].fillna(0).astype(np.int64)
+
+
+def _school_zones(schools: pd.DataFrame) -> pd.DataFrame:
+    long = explode_list(schools["zones"])
+    return pd.DataFrame({"school_position": long["position"].to_numpy(dtype=np.int64),
+                         "zone": long["item"].to_numpy(dtype=object)})
+
+
+def _check_schools(schools, file, spatial_required, caps, problems) -> None:
+    if spatial_required:
+        check_present(schools["county"], np.ones(len(schools), bool), "county", file, problems)
+        public = (schools["kind"] == "public").to_numpy()
+        check_present(schools["zones"], public, "zones", file, problems,
+                      "a public school needs at least one catchment zone")
+    cap = schools["stage"].map(caps).fillna(max(caps.values())).to_numpy()
+    classes = schools["classes"].fillna(-1).to_numpy(dtype=np.int64)
+    over = (classes >= 0) & (schools["capacity"].to_numpy() > classes * cap)
+    problems.add_rows(file, rows_of(over), "capacity",
+                      [f"capacity {c} exceeds {k} classes x {int(m)} seats per class"
+                       for c, k, m in zip(schools["capacity"][over], classes[over], cap[over],
+                                          strict=True)],
+                      kind="capacity over class-size cap")
+
+
+def _check_applicants(applicants, schools, school_zones, file, spatial_required,
+                      problems) -> pd.DataFrame:
+    known = pd.Index(schools["school_id"])
+    looks_like_id = applicants["applicant_id"].str.fullmatch(NATIONAL_ID.pattern)
+    problems.add_rows(file, rows_of(looks_like_id), "applicant_id",
+                      ["looks like a national ID number; use the application number"]
+                      * int(looks_like_id.sum()), kind="national id")
+    for column in ("sibling_school", "feeder_school"):
+        values = applicants[column]
+        bad = (values != "") & ~values.isin(known)
+        problems.add_rows(file, rows_of(bad), column,
+                          [f"unknown school '{v}'" for v in values[bad]], kind="unknown school")
+    preferences = explode_list(applicants["preferences"])
+    bad = ~preferences["item"].isin(known)
+    problems.add_rows(file, preferences["position"][bad].to_numpy() + 2, "preferences",
+                      [f"unknown school '{v}'" for v in preferences["item"][bad]],
+                      kind="unknown school")
+    repeated = preferences.duplicated(["position", "item"])
+    problems.add_rows(file, preferences["position"][repeated].to_numpy() + 2, "preferences",
+                      [f"school '{v}' is listed twice" for v in preferences["item"][repeated]],
+                      kind="repeated preference")
+    if spatial_required:
+        _check_counties_and_zones(applicants, schools, school_zones, file, problems)
+    plan_without_tag = (applicants["disability_plan"] != "") & ~applicants["is_disabled"]
+    problems.add_rows(file, rows_of(plan_without_tag), "disability_plan",
+                      ["a disability plan is given but 'disabled' is not in categories"]
+                      * int(plan_without_tag.sum()), kind="plan without tag")
+    preferences = preferences[~bad & ~repeated].rename(
+        columns={"position": "applicant_position", "item": "school_id"})
+    preferences["rank"] = preferences.groupby("applicant_position").cumcount() + 1
+    return preferences.reset_index(drop=True)
+
+
+def _check_counties_and_zones(applicants, schools, school_zones, file, problems) -> None:
+    check_present(applicants["county"], np.ones(len(applicants), bool), "county", file,
+                  problems)
+    counties = pd.Index(schools["county"].unique())
+    bad = (applicants["county"] != "") & ~applicants["county"].isin(counties)
+    problems.add_rows(file, rows_of(bad), "county",
+                      [f"county '{v}' has no school in schools.csv" for v in
+                       applicants["county"][bad]], kind="unknown county")
+    zone_keys = pd.Index(schools["county"].to_numpy()[school_zones["school_position"]] + "\x1f"
+                         + school_zones["zone"].astype(str))
+    for column in ("hukou_zone", "property_zone", "residence_zone"):
+        values = applicants[column]
+        key = applicants["county"] + "\x1f" + values
+        unknown = (values != "") & ~key.isin(zone_keys)
+        problems.add_rows(file, rows_of(unknown), column,
+                          [f"zone '{v}' is not served by any school of county '{c}'"
+                           for v, c in zip(values[unknown], applicants["county"][unknown],
+                                           strict=True)], kind="unknown zone")
+
+
+def _check_priorities(priorities, schools, applicants, file, problems) -> None:
+    for column, known in (("school_id", schools["school_id"]),
+                          ("applicant_id", applicants["applicant_id"])):
+        values = priorities[column]
+        bad = (values != "") & ~values.isin(pd.Index(known))
+        problems.add_rows(file, rows_of(bad), column,
+                          [f"unknown id '{v}'" for v in values[bad]], kind="unknown id")
+        check_present(values, np.ones(len(values), bool), column, file, problems)
+    pair = priorities.duplicated(["school_id", "applicant_id"])
+    problems.add_rows(file, rows_of(pair), "applicant_id",
+                      ["applicant ranked twice at the same school"] * int(pair.sum()),
+                      kind="duplicate pair")
+    rank = priorities.duplicated(["school_id", "rank"])
+    problems.add_rows(file, rows_of(rank), "rank",
+                      [f"rank {r} is used twice at school '{s}'" for s, r in
+                       zip(priorities["school_id"][rank], priorities["rank"][rank], strict=True)],
+                      kind="duplicate rank")

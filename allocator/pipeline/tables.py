@@ -1,0 +1,222 @@
+"""The run folder's tables: assignments, schools and the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator.policy.eligibility import EXCLUSION_REASONS
+from allocator.policy.lottery import lottery_numbers
+from allocator.problem.compiled import (
+    SOURCE_CATCHMENT,
+    SOURCE_NAMES,
+    SOURCE_OVERFLOW,
+    SOURCE_STATED,
+    TIE_MASK,
+    TIER_SHIFT,
+    CompiledProblem,
+)
+from allocator.problem.distance import haversine_km
+from allocator.solvers.result import PLACED_BY_MECHANISM, PLACED_BY_SWEEP, Allocation
+from allocator.verify.checks import envy_arcs
+
+#: Contract columns first, then this project's extensions.
+ASSIGNMENT_COLUMNS = ("applicant_id", "school_id", "status", "tier", "choice_rank",
+                      "distance_km", "lottery", "reason", "county", "stage", "tier_name",
+                      "source", "reason_code", "lottery_draw")
+
+
+def school_outcomes(problem: CompiledProblem, allocation: Allocation) -> pd.DataFrame:
+    """Per school: assigned, rejected applicants, cut-off key (internal, by position)."""
+    counts = allocation.school_counts(problem.school_count)
+    arc_applicant = problem.arc_applicant()
+    bound = problem.arc_start[1:].copy()
+    by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
+    bound[by_mechanism] = allocation.assigned_arc[by_mechanism]
+    preferred = np.arange(problem.arc_count) < bound[arc_applicant]
+    rejected = np.bincount(problem.arc_school[preferred], minlength=problem.school_count)
+    worst = np.full(problem.school_count, -1, dtype=np.int64)
+    held = allocation.assigned_arc[by_mechanism]
+    np.maximum.at(worst, problem.arc_school[held], problem.arc_priority[held])
+    first = problem.arc_start[:-1][np.diff(problem.arc_start) > 0]
+    demand = np.bincount(problem.arc_school[first], minlength=problem.school_count)
+    return pd.DataFrame({"assigned": counts, "rejected": rejected, "worst_key": worst,
+                         "first_choice_demand": demand})
+
+
+def assignments_table(problem: CompiledProblem, allocation: Allocation, schools: pd.DataFrame,
+                      applicants: pd.DataFrame) -> pd.DataFrame:
+    """One row per applicant, in input order (CONTRACT.md columns first)."""
+    n = problem.applicant_count
+    school = allocation.assigned_school
+    placed = school >= 0
+    arc = allocation.assigned_arc
+    has_arc = arc >= 0
+    safe_arc = np.maximum(arc, 0)
+    tier = np.where(has_arc, problem.arc_tier[safe_arc], -1)
+    source = np.where(has_arc, problem.arc_source[safe_arc], -1)
+    distance = np.where(has_arc, problem.arc_distance[safe_arc], np.nan).astype(np.float64)
+    swept = allocation.placed_by == PLACED_BY_SWEEP
+    safe_school = np.maximum(school, 0)
+    distance[swept] = haversine_km(problem.applicant_lat[swept], problem.applicant_lon[swept],
+                                   problem.school_lat[safe_school[swept]],
+                                   problem.school_lon[safe_school[swept]])
+    choice_rank = np.where(has_arc, arc - problem.arc_start[:-1] + 1, -1)
+    status = np.where(placed, "placed", np.where(problem.exclusion != "", "excluded", "unplaced"))
+    tier_names = np.array(list(problem.tier_names) + [""], dtype=object)
+    code, reason = _reasons(problem, allocation, tier, source, choice_rank)
+    school_ids = schools["school_id"].to_numpy(dtype=object)
+    tier_column = pd.Series(tier, dtype="Int64").mask(tier < 0)
+    rank_column = pd.Series(choice_rank, dtype="Int64").mask(choice_rank <= 0)
+    frame = pd.DataFrame({
+        "applicant_id": problem.applicant_ids,
+        "school_id": np.where(placed, school_ids[safe_school], ""),
+        "status": status,
+        "tier": tier_column,
+        "choice_rank": rank_column,
+        "distance_km": np.round(distance, 3),
+        "lottery": [f"{value:.10f}" for value in lottery_numbers(problem.draws)],
+        "reason": reason,
+        "county": applicants["county"].to_numpy(dtype=object),
+        "stage": applicants["stage"].to_numpy(dtype=object),
+        "tier_name": tier_names[tier],
+        "source": np.array(list(SOURCE_NAMES) + [""], dtype=object)[source],
+        "reason_code": code,
+        "lottery_draw": [f"{int(value):016x}" for value in problem.draws],
+    })
+    return frame[list(ASSIGNMENT_COLUMNS)]
+
+
+def _reasons(problem: CompiledProblem, allocation: Allocation, tier: np.ndarray,
+             source: np.ndarray, choice_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A short machine code and a sentence a parent can read, per applicant."""
+    n = problem.applicant_count
+    names = np.array(list(problem.tier_names) + [""], dtype=object)
+    code = np.full(n, "unplaced", dtype=object)
+    reason = np.full(n, "not placed: every school on the effective list was full and no "
+                        "school of the county had a free seat left", dtype=object)
+    empty_list = np.diff(problem.arc_start) == 0
+    reason[empty_list] = "not placed: no school on the effective list"
+    rank_text = choice_rank.astype(str)
+    tier_text = names[tier]
+    for value, label in ((SOURCE_STATED, "choice"), (SOURCE_CATCHMENT, "catchment"),
+                         (SOURCE_OVERFLOW, "overflow")):
+        mask = source == value
+        code[mask] = label
+    stated = source == SOURCE_STATED
+    reason[stated] = ("admitted at stated choice " + rank_text[stated] + " in tier "
+                      + tier_text[stated])
+    catchment = source == SOURCE_CATCHMENT
+    reason[catchment] = ("admitted at catchment school (choice " + rank_text[catchment]
+                         + ") in tier " + tier_text[catchment])
+    overflow = source == SOURCE_OVERFLOW
+    reason[overflow] = ("redirected: catchment school(s) full; admitted at the nearest school "
+                        "with seats (choice " + rank_text[overflow] + ") in tier "
+                        + tier_text[overflow])
+    redirected = (choice_rank > 1) & ~stated
+    reason[redirected & catchment] = reason[redirected & catchment] + "; better choices were full"
+    swept = allocation.placed_by == PLACED_BY_SWEEP
+    code[swept] = "sweep"
+    reason[swept] = ("placed by the county-wide sweep (统筹) at the nearest school with a free "
+                     "seat: every school on the effective list was full")
+    for exclusion, text in EXCLUSION_REASONS.items():
+        mask = problem.exclusion == exclusion
+        code[mask] = f"excluded:{exclusion}"
+        reason[mask] = f"excluded: {text}"
+    return code, reason
+
+
+def schools_table(problem: CompiledProblem, allocation: Allocation,
+                  schools: pd.DataFrame) -> pd.DataFrame:
+    """One row per school: plan, assigned, surplus, oversubscription and cut-off."""
+    outcome = school_outcomes(problem, allocation)
+    capacity = problem.school_capacity
+    oversubscribed = outcome["rejected"].to_numpy() > 0
+    worst = outcome["worst_key"].to_numpy()
+    has_cutoff = oversubscribed & (worst >= 0)
+    cutoff_tier = (worst >> TIER_SHIFT) & 0xFF
+    tie = worst & TIE_MASK
+    applicant_by_tie = np.empty(problem.applicant_count, dtype=np.int64)
+    applicant_by_tie[problem.tie_rank] = np.arange(problem.applicant_count)
+    lottery = lottery_numbers(problem.draws)
+    cutoff_lottery = np.where(has_cutoff, lottery[applicant_by_tie[np.clip(
+        tie, 0, max(problem.applicant_count - 1, 0))]] if problem.applicant_count else 0.0,
+        np.nan)
+    names = np.array(list(problem.tier_names), dtype=object)
+    frame = pd.DataFrame({
+        "school_id": problem.school_ids,
+        "capacity": capacity,
+        "assigned": outcome["assigned"].to_numpy(),
+        "surplus": capacity - outcome["assigned"].to_numpy(),
+        "oversubscribed": np.where(oversubscribed, "true", "false"),
+        "cutoff_tier": pd.Series(cutoff_tier, dtype="Int64").mask(~has_cutoff),
+        "cutoff_lottery": [f"{v:.10f}" if ok else "" for v, ok in
+                           zip(cutoff_lottery, has_cutoff, strict=True)],
+        "cutoff_tier_name": np.where(has_cutoff, names[np.clip(cutoff_tier, 0, len(names) - 1)]
+                                     if len(names) else "", ""),
+        "name": schools["name"].to_numpy(dtype=object),
+        "county": schools["county"].to_numpy(dtype=object),
+        "stage": schools["stage"].to_numpy(dtype=object),
+        "kind": schools["kind"].to_numpy(dtype=object),
+        "first_choice_demand": outcome["first_choice_demand"].to_numpy(),
+        "rejected_applicants": outcome["rejected"].to_numpy(),
+    })
+    return pd.concat([frame, _admitted_by_tier(problem, allocation)], axis=1)
+
+
+def _admitted_by_tier(problem: CompiledProblem, allocation: Allocation) -> pd.DataFrame:
+    """Counts of admitted applicants per school and tier (and by the sweep)."""
+    by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
+    held = allocation.assigned_arc[by_mechanism]
+    columns: dict[str, np.ndarray] = {}
+    for index, name in enumerate(problem.tier_names):
+        at_tier = held[problem.arc_tier[held] == index]
+        columns[f"admitted_{name}"] = np.bincount(problem.arc_school[at_tier],
+                                                  minlength=problem.school_count)
+    swept = allocation.placed_by == PLACED_BY_SWEEP
+    columns["admitted_by_sweep"] = np.bincount(allocation.assigned_school[swept],
+                                               minlength=problem.school_count)
+    return pd.DataFrame(columns)
+
+
+def envy_count(problem: CompiledProblem, allocation: Allocation) -> int:
+    """Number of blocking (applicant, school) pairs."""
+    return int(envy_arcs(problem, allocation).sum())
+
+
+def summary_counts(assignments: pd.DataFrame, school_table: pd.DataFrame) -> dict[str, Any]:
+    """Headline counts for ``summary.json`` and the terminal."""
+    placed = assignments["status"] == "placed"
+    distance = assignments.loc[placed, "distance_km"].dropna()
+    return {
+        "applicants": int(len(assignments)),
+        "placed": int(placed.sum()),
+        "unplaced": int((assignments["status"] == "unplaced").sum()),
+        "excluded": int((assignments["status"] == "excluded").sum()),
+        "placed_by_source": _value_counts(assignments.loc[placed, "reason_code"]),
+        "placed_by_tier": _value_counts(assignments.loc[placed, "tier_name"]),
+        "excluded_by_reason": _value_counts(
+            assignments.loc[assignments["status"] == "excluded", "reason_code"]),
+        "first_choice": int((assignments["choice_rank"] == 1).sum()),
+        "counties": int(assignments["county"].nunique()),
+        "schools": int(len(school_table)),
+        "schools_oversubscribed": int((school_table["oversubscribed"] == "true").sum()),
+        "schools_full": int((school_table["surplus"] == 0).sum()),
+        "capacity": int(school_table["capacity"].sum()),
+        "surplus_seats": int(school_table["surplus"].sum()),
+        "distance_km": {
+            "mean": _rounded(distance.mean()), "median": _rounded(distance.median()),
+            "p95": _rounded(distance.quantile(0.95)), "max": _rounded(distance.max()),
+        },
+    }
+
+
+def _value_counts(values: pd.Series) -> dict[str, int]:
+    counts = values.value_counts()
+    return {str(key): int(counts[key]) for key in sorted(counts.index, key=str)}
+
+
+def _rounded(value: float) -> float | None:
+    return None if pd.isna(value) else round(float(value), 3)

@@ -1,0 +1,67 @@
+"""Writing a run folder atomically: complete and new, or the old one untouched."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from allocator.pipeline.run import RunResult
+
+RUN_FILES = ("assignments.csv", "schools.csv", "summary.json", "manifest.json")
+
+
+def write_run(result: RunResult, out_dir: str | Path) -> Path:
+    """Write the run folder of CONTRACT.md to ``out_dir`` atomically.
+
+    Files are written to a hidden sibling folder, which then replaces
+    ``out_dir`` by rename. If anything fails, ``out_dir`` is left as it was
+    (absent, or holding the previous run).
+    """
+    out = Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+    staging.mkdir()
+    try:
+        clock = time.perf_counter()
+        write_csv(result.assignments, staging / "assignments.csv")
+        write_csv(result.schools, staging / "schools.csv")
+        write_json(result.summary, staging / "summary.json")
+        manifest = dict(result.manifest)
+        timings = dict(manifest.get("timings_seconds", {}))
+        timings["write"] = round(time.perf_counter() - clock, 4)
+        manifest["timings_seconds"] = timings
+        write_json(manifest, staging / "manifest.json")
+        _replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def write_csv(frame, path: Path) -> None:
+    """UTF-8 CSV, no index, ``\\n`` line ends: byte-identical for identical frames."""
+    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    """Indented UTF-8 JSON with Chinese kept readable."""
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
+                    encoding="utf-8")
+
+
+def _replace(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        return
+    retired = out.parent / f".{out.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+    out.rename(retired)
+    try:
+        staging.rename(out)
+    except BaseException:
+        retired.rename(out)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)

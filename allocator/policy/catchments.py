@@ -1,0 +1,66 @@
+"""Catchment zones (划片) as integer codes: which school serves which zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ZONE_FIELDS: tuple[str, ...] = ("hukou_zone", "property_zone", "residence_zone")
+
+
+@dataclass(frozen=True)
+class Catchments:
+    """Zones coded as integers within their county, and the schools serving each.
+
+    Attributes
+    ----------
+    zone_count : int
+        Number of distinct (county, zone) pairs.
+    pair_keys : np.ndarray
+        Sorted ``school * zone_count + zone`` keys of every (school, zone served).
+    zone_school_start, zone_schools : np.ndarray
+        CSR lists: schools serving zone ``z`` are ``zone_schools[start[z]:start[z+1]]``.
+    applicant_zones : dict[str, np.ndarray]
+        Zone code per applicant for each of :data:`ZONE_FIELDS` (-1 = none).
+    """
+
+    zone_count: int
+    pair_keys: np.ndarray
+    zone_school_start: np.ndarray
+    zone_schools: np.ndarray
+    applicant_zones: dict[str, np.ndarray]
+
+    def serves(self, school: np.ndarray, zone: np.ndarray) -> np.ndarray:
+        """Whether ``school[i]`` serves ``zone[i]`` (zone -1 is never served)."""
+        keys = school.astype(np.int64) * self.zone_count + zone
+        found = np.searchsorted(self.pair_keys, keys)
+        found = np.minimum(found, max(len(self.pair_keys) - 1, 0))
+        hit = self.pair_keys[found] == keys if len(self.pair_keys) else np.zeros(len(keys), bool)
+        return hit & (zone >= 0)
+
+
+def build_catchments(schools: pd.DataFrame, school_zones: pd.DataFrame,
+                     applicants: pd.DataFrame) -> Catchments:
+    """Code every (county, zone) and index the schools serving each zone."""
+    school_county = schools["county"].to_numpy(dtype=object)
+    school_position = school_zones["school_position"].to_numpy(dtype=np.int64)
+    labels = school_county[school_position].astype(str) + "\x1f" + school_zones["zone"].astype(
+        str).to_numpy()
+    codes, uniques = pd.factorize(labels, sort=True)
+    zone_count = max(len(uniques), 1)
+    pair_keys = np.unique(school_position * zone_count + codes)
+    order = np.lexsort((school_position, codes))
+    zone_schools = school_position[order]
+    zone_school_start = np.searchsorted(codes[order], np.arange(zone_count + 1))
+    index = pd.Index(uniques)
+    county = applicants["county"].astype(str).to_numpy()
+    applicant_zones = {}
+    for field in ZONE_FIELDS:
+        values = applicants[field].astype(str).to_numpy()
+        code = index.get_indexer(county + "\x1f" + values) if len(index) else np.full(
+            len(values), -1)
+        applicant_zones[field] = np.where(values == "", -1, code).astype(np.int64)
+    return Catchments(zone_count, pair_keys, zone_school_start.astype(np.int64),
+                      zone_schools.astype(np.int64), applicant_zones)

@@ -1,0 +1,138 @@
+"""Policy configuration: a frozen, validated description of admission rules.
+
+A policy is data, never code: tiers are built from the fixed predicate
+vocabulary in :mod:`allocator.policy.predicates`, and anything else is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from allocator.model.schema import CATEGORY_TAGS
+from allocator.policy.predicates import PREDICATES
+
+TIE_BREAKS: dict[str, str] = {
+    "hukou_since": "earlier household registration (户籍) date first",
+    "property_since": "earlier home purchase date first",
+    "residence_permit_months": "longer residence permit (居住证) first",
+    "social_insurance_months": "longer continuous social insurance (社保) first",
+    "lottery": "lower lottery number first (always last)",
+}
+
+
+class Strict(BaseModel):
+    """Base: frozen and refusing unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(Strict):
+    """One rung of the priority ladder; an applicant's tier at a school is the first match."""
+
+    name: str = Field(description="identifier written to the outputs")
+    label_zh: str = Field("", description="Chinese label for reports")
+    label_en: str = Field("", description="English label for reports")
+    all_of: tuple[str, ...] = Field((), description="predicates that must all hold")
+    any_of: tuple[str, ...] = Field((), description="at least one must hold (if given)")
+    none_of: tuple[str, ...] = Field((), description="predicates that must not hold")
+
+    @field_validator("all_of", "any_of", "none_of")
+    @classmethod
+    def _known_predicates(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in names if name not in PREDICATES]
+        if unknown:
+            raise ValueError(f"unknown predicate(s) {', '.join(unknown)}; "
+                             f"the vocabulary is: {', '.join(sorted(PREDICATES))}")
+        return names
+
+
+class Migrants(Strict):
+    """Rules for migrant children (随迁子女) holding a residence permit."""
+
+    inflow_counties: tuple[str, ...] = Field(
+        (), description="counties that are population-inflow districts (local rule)")
+    inflow_minimum_permit_months: int = Field(12, ge=0, description="inflow: permit months")
+    inflow_minimum_social_insurance_months: int = Field(
+        12, ge=0, description="inflow: months of continuous social insurance")
+
+
+class Overflow(Strict):
+    """Placement beyond the catchment: nearest schools with seats, same group first."""
+
+    enabled: bool = Field(True, description="add overflow schools to the effective list")
+    candidates: int = Field(10, ge=0, description="nearest other schools added to the list")
+    same_group_first: bool = Field(True, description="schools of the catchment school's group")
+    final_sweep: bool = Field(
+        True, description="after the mechanism, place anyone still unplaced at the nearest "
+                          "school of the county with a free seat")
+
+
+class Age(Strict):
+    """Grade-1 age rule: aged ``minimum`` by the cut-off day of the entry year."""
+
+    minimum: int = Field(6, ge=0, le=12, description="minimum age in years")
+    cutoff_month: int = Field(8, ge=1, le=12, description="month of the cut-off day")
+    cutoff_day: int = Field(31, ge=1, le=31, description="day of the cut-off day")
+
+
+class Policy(Strict):
+    """An admission policy: kind, ladder, tie-breaks and options."""
+
+    name: str = Field(description="policy name, recorded in the manifest")
+    kind: Literal["ladder", "explicit"] = Field(
+        "ladder", description="'ladder': tiers from predicates; 'explicit': priorities.csv")
+    description: str = Field("", description="free text")
+    tiers: tuple[Tier, ...] = Field((), description="the priority ladder, best first")
+    tie_breaks: tuple[str, ...] = Field(("lottery",), description="order inside a tier")
+    certified_categories: tuple[str, ...] = Field(
+        ("martyr", "military", "police_hero", "fire_rescue", "special_care"),
+        description="category tags forming the certified groups (tier 0)")
+    class_size: dict[str, int] = Field(
+        {"primary": 45, "junior": 50}, description="seats per class by stage")
+    class_size_ceiling: int = Field(56, ge=1, description="hard ceiling per class")
+    age: Age = Field(default_factory=Age, description="grade-1 age rule")
+    migrants: Migrants = Field(default_factory=Migrants, description="migrant-children rules")
+    overflow: Overflow = Field(default_factory=Overflow, description="overflow placement")
+    stated_choices_outside_catchment: bool = Field(
+        False, description="honour stated public choices outside the applicant's catchment")
+
+    @field_validator("tie_breaks")
+    @classmethod
+    def _known_tie_breaks(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in names if name not in TIE_BREAKS]
+        if unknown:
+            raise ValueError(f"unknown tie-break(s) {', '.join(unknown)}; "
+                             f"choose from {', '.join(TIE_BREAKS)}")
+        if not names or names[-1] != "lottery" or names.count("lottery") != 1:
+            raise ValueError("the tie-break chain must end with 'lottery', once")
+        return names
+
+    @field_validator("certified_categories")
+    @classmethod
+    def _known_categories(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in names if name not in CATEGORY_TAGS]
+        if unknown:
+            raise ValueError(f"unknown category tag(s) {', '.join(unknown)}")
+        return names
+
+    @model_validator(mode="after")
+    def _ladder_is_complete(self) -> Policy:
+        if self.kind == "ladder":
+            if not self.tiers:
+                raise ValueError("a ladder policy needs at least one tier")
+            last = self.tiers[-1]
+            if last.all_of or last.any_of or last.none_of:
+                raise ValueError("the last tier must have no conditions: everyone else")
+            names = [tier.name for tier in self.tiers]
+            if len(set(names)) != len(names):
+                raise ValueError("tier names must be unique")
+        if len(self.tiers) > 200:
+            raise ValueError("at most 200 tiers")
+        return self
+
+    @property
+    def uses_zones(self) -> bool:
+        """Whether counties and catchment zones are required in the input."""
+        return self.kind == "ladder"

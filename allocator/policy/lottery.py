@@ -1,0 +1,41 @@
+"""The public lottery: one number per applicant (or twin group), keyed by id.
+
+Algorithm (version ``blake2b-64/1``), for a notary to re-run:
+
+1. ``key`` = the seed written in decimal ASCII (``str(seed).encode()``).
+2. ``message`` = ``b"group:" + sibling_group`` for an applicant in a sibling group,
+   else ``b"applicant:" + applicant_id`` (UTF-8).
+3. ``draw`` = BLAKE2b(message, key=key, digest_size=8) read as a big-endian
+   unsigned 64-bit integer.
+4. The published lottery number is ``draw / 2**64`` in [0, 1); lower is better.
+
+A draw depends only on (seed, id): adding, removing or reordering other
+applicants never changes it, so a what-if reaches only what it should.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+LOTTERY_ALGORITHM = "blake2b-64/1"
+
+
+def lottery_draws(applicant_ids: pd.Series, sibling_groups: pd.Series, seed: int) -> np.ndarray:
+    """Unsigned 64-bit draw per applicant; twins in one group share theirs."""
+    key = str(seed).encode("ascii")
+    grouped = sibling_groups.to_numpy(dtype=object) != ""
+    messages = np.where(grouped, "group:" + sibling_groups.astype(str),
+                        "applicant:" + applicant_ids.astype(str))
+    draws = np.fromiter(
+        (int.from_bytes(hashlib.blake2b(m.encode("utf-8"), key=key, digest_size=8).digest(),
+                        "big") for m in messages),
+        dtype=np.uint64, count=len(messages))
+    return draws
+
+
+def lottery_numbers(draws: np.ndarray) -> np.ndarray:
+    """Published lottery numbers in [0, 1) for the draws."""
+    return draws.astype(np.float64) / float(2**64)

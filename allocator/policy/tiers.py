@@ -1,0 +1,125 @@
+"""Priority tiers and tie-breaks: pure functions of (applicants, policy, arcs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from allocator.policy.catchments import Catchments
+from allocator.policy.config import Policy
+from allocator.policy.predicates import PREDICATES
+
+_NO_DATE = np.iinfo(np.int64).max
+
+
+def applicant_conditions(applicants: pd.DataFrame, policy: Policy) -> dict[str, np.ndarray]:
+    """School-independent predicates, one boolean array per name."""
+    certified = np.zeros(len(applicants), dtype=bool)
+    for tag in policy.certified_categories:
+        certified |= applicants[f"is_{tag}"].to_numpy(dtype=bool)
+    hukou_in_county = (applicants["hukou_zone"] != "").to_numpy()
+    inflow = applicants["county"].isin(list(policy.migrants.inflow_counties)).to_numpy()
+    permit = applicants["residence_permit_months"].to_numpy()
+    insurance = applicants["social_insurance_months"].to_numpy()
+    permit_ok = (permit > 0) & (~inflow | (
+        (permit >= policy.migrants.inflow_minimum_permit_months)
+        & (insurance >= policy.migrants.inflow_minimum_social_insurance_months)))
+    return {
+        "certified_group": certified,
+        "disabled_mainstream": (applicants["is_disabled"]
+                                & (applicants["disability_plan"] == "mainstream")).to_numpy(),
+        "hukou_in_county": hukou_in_county,
+        "hukou_in_city": hukou_in_county | applicants["hukou_city"].to_numpy(dtype=bool),
+        "owns_home_in_county": (applicants["property_zone"] != "").to_numpy(),
+        "residence_permit": permit_ok,
+    }
+
+
+def arc_conditions(needed: set[str], catchments: Catchments, applicants: pd.DataFrame,
+                   schools: pd.DataFrame, arc_applicant: np.ndarray, arc_school: np.ndarray,
+                   listed: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """School-dependent predicates per arc (applicant ``arc_applicant[i]`` at ``arc_school[i]``).
+
+    Only the predicates in ``needed`` are computed.
+    """
+    result: dict[str, np.ndarray] = {}
+    for field, name in (("hukou_zone", "hukou_in_catchment"),
+                        ("property_zone", "property_in_catchment"),
+                        ("residence_zone", "residence_in_catchment")):
+        if name in needed:
+            zone = catchments.applicant_zones[field][arc_applicant]
+            result[name] = catchments.serves(arc_school, zone)
+    school_ids = schools["school_id"].to_numpy(dtype=object)
+    for column, name in (("sibling_school", "older_sibling_here"),
+                         ("feeder_school", "feeder_school_here")):
+        if name in needed:
+            wanted = applicants[column].to_numpy(dtype=object)[arc_applicant]
+            result[name] = wanted == school_ids[arc_school]
+    if "nine_year_continuing" in needed:
+        feeder = applicants["feeder_school"].to_numpy(dtype=object)[arc_applicant]
+        result["nine_year_continuing"] = (feeder == school_ids[arc_school]) & schools[
+            "nine_year"].to_numpy(dtype=bool)[arc_school]
+    if "listed_by_school" in needed:
+        result["listed_by_school"] = listed if listed is not None else np.zeros(
+            len(arc_applicant), bool)
+    return result
+
+
+def assign_tiers(policy: Policy, per_applicant: dict[str, np.ndarray],
+                 per_arc: dict[str, np.ndarray], arc_applicant: np.ndarray) -> np.ndarray:
+    """Tier index per arc: the first rung of the ladder whose conditions all hold."""
+    tier = np.full(len(arc_applicant), len(policy.tiers) - 1, dtype=np.int16)
+    undecided = np.ones(len(arc_applicant), dtype=bool)
+    for index, rung in enumerate(policy.tiers):
+        match = undecided.copy()
+        for name in rung.all_of:
+            match &= _truth(name, per_applicant, per_arc, arc_applicant)
+        if rung.any_of:
+            some = np.zeros(len(arc_applicant), dtype=bool)
+            for name in rung.any_of:
+                some |= _truth(name, per_applicant, per_arc, arc_applicant)
+            match &= some
+        for name in rung.none_of:
+            match &= ~_truth(name, per_applicant, per_arc, arc_applicant)
+        tier[match] = index
+        undecided &= ~match
+    return tier
+
+
+def _truth(name: str, per_applicant, per_arc, arc_applicant) -> np.ndarray:
+    if name in per_arc:
+        return per_arc[name]
+    if name in per_applicant:
+        return per_applicant[name][arc_applicant]
+    raise KeyError(f"predicate {name!r} ({PREDICATES.get(name, 'unknown')}) was not computed")
+
+
+def needed_predicates(policy: Policy) -> set[str]:
+    """Every predicate the policy's ladder refers to."""
+    return {name for rung in policy.tiers for name in (*rung.all_of, *rung.any_of, *rung.none_of)}
+
+
+def tie_break_rank(applicants: pd.DataFrame, policy: Policy, draws: np.ndarray) -> np.ndarray:
+    """Unique rank per applicant (0 = best) from the policy's tie-break chain.
+
+    Dates: earlier first, missing last. Months: longer first. Then the lottery
+    draw, then the applicant id (only twins sharing a draw can tie there).
+    """
+    keys: list[np.ndarray] = []
+    for name in policy.tie_breaks:
+        if name in ("hukou_since", "property_since"):
+            dates = applicants[name]
+            values = dates.to_numpy(dtype="datetime64[ns]").astype(np.int64)
+            keys.append(np.where(dates.isna().to_numpy(), _NO_DATE, values))
+        elif name in ("residence_permit_months", "social_insurance_months"):
+            keys.append(-applicants[name].to_numpy(dtype=np.int64))
+        else:
+            keys.append(draws)
+    ids = applicants["applicant_id"].to_numpy(dtype=object)
+    id_order = np.argsort(ids, kind="stable")
+    id_rank = np.empty(len(ids), dtype=np.int64)
+    id_rank[id_order] = np.arange(len(ids))
+    order = np.lexsort([id_rank, *reversed(keys)])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank

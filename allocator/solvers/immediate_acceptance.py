@@ -1,0 +1,50 @@
+"""Immediate acceptance (Boston mechanism, 志愿优先)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from allocator.problem.compiled import CompiledProblem
+from allocator.solvers.result import Allocation
+
+
+def immediate_acceptance(problem: CompiledProblem) -> Allocation:
+    """Choices processed round by round; seats given in a round are final.
+
+    Abdulkadiroğlu and Sönmez (2003), section 3 ("Boston student assignment
+    mechanism"):
+
+    1. Round k: every applicant not yet placed applies to the k-th school of
+       its effective list.
+    2. Each school admits, by priority key (tier, tie-breaks, lottery), as many
+       of that round's applicants as it has seats left; admissions are final.
+    3. Stop when no unplaced applicant has a k-th choice.
+
+    Not stable: an applicant may envy a later round's admission of lower
+    priority; verification counts that justified envy instead of failing.
+    """
+    n = problem.applicant_count
+    start, end = problem.arc_start[:-1], problem.arc_start[1:]
+    length = end - start
+    arc_school = problem.arc_school.astype(np.int64)
+    remaining = problem.school_capacity.copy()
+    assigned = np.full(n, -1, dtype=np.int64)
+    eligible = problem.exclusion == ""
+    rounds = 0
+    for k in range(int(length.max(initial=0))):
+        who = np.flatnonzero(eligible & (assigned < 0) & (length > k))
+        if who.size == 0:
+            break
+        rounds += 1
+        arcs = start[who] + k
+        order = np.argsort(problem.arc_priority[arcs], kind="stable")
+        who, arcs = who[order], arcs[order]
+        school = arc_school[arcs]
+        run_start = np.flatnonzero(np.r_[True, school[1:] != school[:-1]])
+        run_length = np.diff(np.r_[run_start, len(school)])
+        position = np.arange(len(school)) - np.repeat(run_start, run_length)
+        admit = position < remaining[school]
+        assigned[who[admit]] = arcs[admit]
+        remaining -= np.bincount(school[admit], minlength=len(remaining))
+    return Allocation.from_arcs("immediate-acceptance", assigned, arc_school,
+                                {"rounds": rounds})

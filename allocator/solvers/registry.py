@@ -1,0 +1,55 @@
+"""Mechanisms by name, with capability flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from allocator.problem.compiled import CompiledProblem
+from allocator.solvers.deferred_acceptance import deferred_acceptance
+from allocator.solvers.immediate_acceptance import immediate_acceptance
+from allocator.solvers.result import Allocation
+
+
+@dataclass(frozen=True)
+class Mechanism:
+    """A registered mechanism.
+
+    Attributes
+    ----------
+    name : str
+        Name used in ``scenario.yaml`` and ``--mechanism``.
+    solve : Callable
+        Compiled problem in, allocation out.
+    stable : bool
+        Guarantees no justified envy; verification fails on envy only for these.
+    description : str
+        One line for help texts and reports.
+    """
+
+    name: str
+    solve: Callable[[CompiledProblem], Allocation]
+    stable: bool
+    description: str
+
+
+MECHANISMS: dict[str, Mechanism] = {
+    mechanism.name: mechanism for mechanism in (
+        Mechanism("deferred-acceptance", deferred_acceptance, True,
+                  "applicant-proposing deferred acceptance: no justified envy"),
+        Mechanism("immediate-acceptance", immediate_acceptance, False,
+                  "Boston / 志愿优先: choices round by round, seats final each round"),
+    )
+}
+
+#: Mechanisms named by the contract that this version does not provide yet.
+PLANNED_MECHANISMS: dict[str, str] = {
+    "min-cost-flow": "the system-optimum mechanism is not available in this version yet",
+}
+
+
+def get_mechanism(name: str) -> Mechanism:
+    """The mechanism called ``name`` (KeyError with the known names otherwise)."""
+    if name not in MECHANISMS:
+        raise KeyError(f"unknown mechanism '{name}'; choose from {', '.join(MECHANISMS)}")
+    return MECHANISMS[name]

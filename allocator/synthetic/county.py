@@ -94,15 +94,16 @@ CATEGORY_TAGS: tuple[str, ...] = (
 #: Class-size cap of the intake grade by stage (pupils per class).
 CLASS_SIZE_CAP: dict[str, int] = {"primary": 45, "junior": 50}
 
-_SD = np.dtypes.StringDType()
 _BIT = {tag: 1 << i for i, tag in enumerate(CATEGORY_TAGS)}
 
 _TOWN, _TOWNSHIP, _VILLAGE = 0, 1, 2
 _MAX_CLASSES = 8
+_MULTI_ZONE_KM = 5.0  # schools sharing a catchment are at most this far apart
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQ = 111.320
 
 # Name material (all invented; combinations are drawn per county).
+# fmt: off
 _TOWN_NAMED = (
     "东关", "西关", "南关", "北关", "育才", "新华", "解放路", "建设路", "文化路", "迎宾路",
     "红旗", "向阳", "光明", "东街", "西街", "南街", "北街", "府西街", "人民路", "新建路",
@@ -131,6 +132,7 @@ _PRIVATE_SUFFIX = {
     "primary": ("小学", "实验学校", "外国语学校", "双语学校"),
     "junior": ("中学", "实验学校", "外国语学校", "双语学校"),
 }
+# fmt: on
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,7 +222,7 @@ def generate_county(
         n_schools = default_n_schools(n_applicants)
     n_schools = _check_int("n_schools", n_schools, minimum=1)
     entry_year = _check_int("entry_year", entry_year, minimum=1900)
-    if not isinstance(county, str) or not county or any(c in county for c in ";,\n\r\""):
+    if not isinstance(county, str) or not county or any(c in county for c in ';,\n\r"'):
         raise ValueError(f"county must be a non-empty id without ';' ',' or quotes: {county!r}")
     if stage not in CLASS_SIZE_CAP:
         raise ValueError(f"stage must be one of {sorted(CLASS_SIZE_CAP)}: {stage!r}")
@@ -246,7 +248,15 @@ def generate_county(
 
     schools = _schools_frame(county, stage, layout, zones, names, centre)
     applicants = _applicants_frame(
-        rng_app, county, stage, entry_year, migrant_share, n_applicants, layout, zones, demand,
+        rng_app,
+        county,
+        stage,
+        entry_year,
+        migrant_share,
+        n_applicants,
+        layout,
+        zones,
+        demand,
         centre,
     )
     return schools, applicants
@@ -355,9 +365,9 @@ def _layout(rng: np.random.Generator, n_schools: int, n_applicants: int) -> _Lay
             np.where(in_town, _TOWN, _TOWNSHIP),
         )
     ).astype(np.int8)
-    township = np.concatenate(
-        (np.full(n_town, -1), ts_of, np.where(in_town, -1, pts))
-    ).astype(np.int64)
+    township = np.concatenate((np.full(n_town, -1), ts_of, np.where(in_town, -1, pts))).astype(
+        np.int64
+    )
     private = np.concatenate((np.zeros(n_pub, dtype=bool), np.ones(n_priv, dtype=bool)))
     return _Layout(
         x=x,
@@ -473,6 +483,16 @@ class _Zones:
         return len(self.count)
 
 
+def _nearest(d: np.ndarray, k: int) -> list[int]:
+    """Indices of the ``k`` smallest finite values of ``d``, smallest first (ties: lower index)."""
+    k = min(k, len(d))
+    if k <= 0:
+        return []
+    idx = np.argpartition(d, k - 1)[:k] if k < len(d) else np.arange(len(d))
+    idx = idx[np.lexsort((idx, d[idx]))]
+    return [int(i) for i in idx if np.isfinite(d[i])]
+
+
 def _zones(rng: np.random.Generator, lay: _Layout) -> _Zones:
     """Catchments: own zones, pooled multi-school zones and shared overlap zones."""
     n_pub = lay.n_pub
@@ -492,12 +512,11 @@ def _zones(rng: np.random.Generator, lay: _Layout) -> _Zones:
         if not free[j]:
             continue
         d = np.hypot(x - x[j], y - y[j])
-        d[~free] = np.inf
+        d[~free | (d > _MULTI_ZONE_KM)] = np.inf
         d[j] = np.inf
-        k = 2 if rng.random() < 0.75 else 3
-        near = [int(i) for i in np.argsort(d, kind="stable")[: k - 1] if np.isfinite(d[i])]
+        near = _nearest(d, 1 if rng.random() < 0.75 else 2)
         if not near:
-            break
+            continue
         members = [int(j), *near]
         free[members] = False
         groups.append(sorted(members))
@@ -514,12 +533,11 @@ def _zones(rng: np.random.Generator, lay: _Layout) -> _Zones:
         if not cand[j] or in_over[j]:
             continue
         d = np.hypot(x - x[j], y - y[j])
-        d[~cand | in_over] = np.inf
+        d[~cand | in_over | (d > _MULTI_ZONE_KM)] = np.inf
         d[j] = np.inf
-        k = 2 if rng.random() < 0.7 else 3
-        near = [int(i) for i in np.argsort(d, kind="stable")[: k - 1] if np.isfinite(d[i])]
+        near = _nearest(d, 1 if rng.random() < 0.7 else 2)
         if not near:
-            break
+            continue
         members = [int(j), *near]
         in_over[members] = True
         over_groups.append(sorted(members))
@@ -563,11 +581,16 @@ def _zones(rng: np.random.Generator, lay: _Layout) -> _Zones:
     # nearest public school outside the zone, seen from the zone's first anchor
     neighbour = np.full(n_zones, -1, dtype=np.int64)
     if n_pub > 1:
-        for z in range(n_zones):
-            d = np.hypot(x - anchors[z, 0, 0], y - anchors[z, 0, 1])
-            d[members[z][members[z] >= 0]] = np.inf
-            if np.isfinite(d).any():
-                neighbour[z] = int(np.argmin(d))
+        for lo in range(0, n_zones, 256):  # chunks keep the distance matrix small
+            hi = min(lo + 256, n_zones)
+            dx = x[None, :] - anchors[lo:hi, 0, 0, None]
+            dy = y[None, :] - anchors[lo:hi, 0, 1, None]
+            d = dx * dx + dy * dy
+            rows = np.repeat(np.arange(hi - lo), 3)
+            cols = members[lo:hi].reshape(-1)
+            d[rows[cols >= 0], cols[cols >= 0]] = np.inf
+            best = np.argmin(d, axis=1)
+            neighbour[lo:hi] = np.where(np.isfinite(d[np.arange(hi - lo), best]), best, -1)
     return _Zones(
         of_school=of_school,
         members=members,
@@ -581,9 +604,7 @@ def _zones(rng: np.random.Generator, lay: _Layout) -> _Zones:
     )
 
 
-def _zone_demand(
-    rng: np.random.Generator, lay: _Layout, zones: _Zones, n_app: int
-) -> np.ndarray:
+def _zone_demand(rng: np.random.Generator, lay: _Layout, zones: _Zones, n_app: int) -> np.ndarray:
     """Expected applicants living in each zone (sums to ``n_app``).
 
     The most central county-seat schools (about a third of public capacity) get 1.2-2 x their
@@ -643,8 +664,7 @@ def _school_extras(rng: np.random.Generator, lay: _Layout) -> None:
         d = np.hypot(lay.x[:n_pub] - lay.x[lead], lay.y[:n_pub] - lay.y[lead])
         score = d * np.exp(rng.normal(0.0, 1.0, n_pub))
         score[group[:n_pub] > 0] = np.inf
-        k = int(rng.integers(2, 5))
-        pick = [int(i) for i in np.argsort(score, kind="stable")[:k] if np.isfinite(score[i])]
+        pick = _nearest(score, int(rng.integers(2, 5)))
         group[pick] = g
     lay.group = group
 
@@ -753,56 +773,70 @@ def _school_names(
 
 
 # --------------------------------------------------------------------------------------------
-# formatting helpers (vectorised)
+# formatting helpers (vectorised; pandas string columns built from numbers and small tables)
 # --------------------------------------------------------------------------------------------
 
 
-def _to_latlon(x_km: np.ndarray, y_km: np.ndarray, centre: tuple[float, float]):
+def _to_latlon(
+    x_km: np.ndarray, y_km: np.ndarray, centre: tuple[float, float]
+) -> tuple[np.ndarray, np.ndarray]:
     lat = centre[0] + y_km / _KM_PER_DEG_LAT
     lon = centre[1] + x_km / (_KM_PER_DEG_LON_EQ * np.cos(np.radians(centre[0])))
     return lat, lon
 
 
-def _fmt_fixed6(values: np.ndarray) -> np.ndarray:
-    """Non-negative floats with six decimals (coordinates), as a StringDType array."""
+def _str(values) -> pd.Series:
+    """A pandas string column from a sequence of Python strings."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object).astype("str")
+
+
+def _s_lookup(table: list[str], index: np.ndarray) -> pd.Series:
+    """``table[index]`` as a string column; index -1 gives the empty string."""
+    arr = np.array(["", *table], dtype=object)
+    return _str(arr[np.asarray(index, dtype=np.int64) + 1])
+
+
+def _s_int(values: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
+    s = pd.Series(np.asarray(values, dtype=np.int64)).astype("str")
+    return s if present is None else s.where(present, "")
+
+
+def _s_fixed6(values: np.ndarray) -> pd.Series:
+    """Non-negative numbers with exactly six decimals (coordinates)."""
     micro = np.rint(np.asarray(values, dtype=float) * 1e6).astype(np.int64)
-    s = np.char.zfill(micro.astype(_SD), 7)
-    return np.strings.add(np.strings.add(np.strings.slice(s, 0, -6), "."), np.strings.slice(s, -6, None))
+    if len(micro) and micro.min() < 0:
+        raise ValueError("coordinates must be non-negative")
+    whole = pd.Series(micro // 1_000_000).astype("str")
+    frac = pd.Series(micro % 1_000_000).astype("str").str.zfill(6)
+    return whole + "." + frac
 
 
-def _fmt_int(values: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-    s = np.asarray(values, dtype=np.int64).astype(_SD)
-    if present is None:
-        return s
-    return np.where(present, s, "").astype(_SD)
+def _s_date(days: np.ndarray, present: np.ndarray | None = None) -> pd.Series:
+    """ISO dates from day numbers (days since 1970-01-01)."""
+    days = np.asarray(days, dtype=np.int64)
+    if present is not None:
+        days = np.where(present, days, -1)
+    ok = days >= 0 if present is not None else np.ones(len(days), dtype=bool)
+    if not ok.any():
+        return _s_lookup([], np.full(len(days), -1))
+    lo, hi = int(days[ok].min()), int(days[ok].max())
+    table = np.datetime_as_string(np.arange(lo, hi + 1).astype("datetime64[D]")).tolist()
+    return _s_lookup(table, np.where(ok, days - lo, -1))
 
 
-def _fmt_date(days: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
-    s = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype(_SD)
-    if present is None:
-        return s
-    return np.where(present, s, "").astype(_SD)
+def _s_bool(values: np.ndarray) -> pd.Series:
+    return _s_lookup(["false", "true"], np.asarray(values, dtype=np.int64))
 
 
-def _fmt_bool(values: np.ndarray) -> np.ndarray:
-    return np.where(values, "true", "false").astype(_SD)
-
-
-def _lookup(table: list[str], index: np.ndarray) -> np.ndarray:
-    """``table[index]``, with index -1 giving the empty string."""
-    arr = np.array(["", *table], dtype=_SD)
-    return arr[np.asarray(index, dtype=np.int64) + 1]
-
-
-def _frame(columns: tuple[str, ...], data: dict[str, np.ndarray], n: int) -> pd.DataFrame:
+def _frame(columns: tuple[str, ...], data: dict, n: int) -> pd.DataFrame:
     out = {}
     for c in columns:
-        v = data.get(c)
-        if v is None:
-            v = np.full(n, "", dtype=_SD)
-        elif isinstance(v, str):
-            v = np.full(n, v, dtype=_SD)
-        out[c] = pd.Series(v, dtype=object).astype("str")
+        v = data.get(c, "")
+        if isinstance(v, str):
+            v = _s_lookup([v], np.zeros(n, dtype=np.int64)) if v else _s_lookup([], np.full(n, -1))
+        elif not isinstance(v, pd.Series):
+            v = _str(v)
+        out[c] = v.reset_index(drop=True)
     return pd.DataFrame(out, columns=list(columns))
 
 
@@ -822,25 +856,20 @@ def _schools_frame(
     zone_ids = [f"{county}-Z{k + 1:03d}" for k in range(zones.n)]
     lat, lon = _to_latlon(lay.x, lay.y, centre)
     data = {
-        "school_id": np.array([f"{county}-S{j + 1:03d}" for j in range(n)], dtype=_SD),
-        "name": np.array(names, dtype=_SD),
+        "school_id": [f"{county}-S{j + 1:03d}" for j in range(n)],
+        "name": names,
         "county": county,
         "stage": stage,
-        "kind": np.where(lay.private, "private", "public").astype(_SD),
-        "capacity": _fmt_int(lay.capacity),
-        "classes": _fmt_int(lay.classes),
-        "zones": np.array(
-            [";".join(zone_ids[z] for z in zones.of_school[j]) for j in range(n_pub)]
-            + [""] * (n - n_pub),
-            dtype=_SD,
-        ),
-        "lat": _fmt_fixed6(lat),
-        "lon": _fmt_fixed6(lon),
-        "resource_room": _fmt_bool(lay.resource_room),
-        "nine_year": _fmt_bool(lay.nine_year),
-        "group": np.array(
-            [f"{county}-G{g}" if g else "" for g in lay.group.tolist()], dtype=_SD
-        ),
+        "kind": _s_lookup(["public", "private"], lay.private.astype(np.int64)),
+        "capacity": _s_int(lay.capacity),
+        "classes": _s_int(lay.classes),
+        "zones": [";".join(zone_ids[z] for z in zones.of_school[j]) for j in range(n_pub)]
+        + [""] * (n - n_pub),
+        "lat": _s_fixed6(lat),
+        "lon": _s_fixed6(lon),
+        "resource_room": _s_bool(lay.resource_room),
+        "nine_year": _s_bool(lay.nine_year),
+        "group": [f"{county}-G{g}" if g else "" for g in lay.group.tolist()],
     }
     return _frame(SCHOOL_COLUMNS, data, n)
 
@@ -859,6 +888,9 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return base
 
 
+_PERMS = ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))
+
+
 def _applicants_frame(
     rng: np.random.Generator,
     county: str,
@@ -871,6 +903,7 @@ def _applicants_frame(
     demand: np.ndarray,
     centre: tuple[float, float],
 ) -> pd.DataFrame:
+    """Applicants, drawn family by family (a family is a single child, twins or triplets)."""
     n_pub, n_zones = lay.n_pub, zones.n
 
     # ---- families: singles, twins and a few triplets (same zone, home, dates) -------------
@@ -894,7 +927,7 @@ def _applicants_frame(
     p_mig = np.clip(migrant_share * tilt / tilt.mean(), 0.0, 0.95)
     is_mig = rng.random(n_fam) < p_mig
     # 0: hukou = property = residence; 1: property, hukou elsewhere in county / city;
-    # 2: hukou, no property; 3: property, hukou outside county; 4: everyone else
+    # 2: hukou, no property; 3: property, hukou outside county; 4: everyone else; 5: migrant
     base = np.array([0.55, 0.10, 0.10, 0.03, 0.10])
     cls = np.searchsorted(np.cumsum(base / base.sum()), rng.random(n_fam), side="right")
     cls = np.minimum(cls, 4)
@@ -903,37 +936,34 @@ def _applicants_frame(
     hz = np.full(n_fam, -1, dtype=np.int64)
     pz = np.full(n_fam, -1, dtype=np.int64)
     hukou_city = np.zeros(n_fam, dtype=bool)
-    t1 = cls == 0
+    t1, t2, t3, t4, rest = (cls == 0), (cls == 1), (cls == 2), (cls == 3), (cls == 4)
     hz[t1] = rz[t1]
     pz[t1] = rz[t1]
-    t2 = cls == 1
     pz[t2] = rz[t2]
-    other = t2 & (rng.random(n_fam) < 0.6) if n_zones > 1 else np.zeros(n_fam, dtype=bool)
-    hz[other] = (rz[other] + 1 + rng.integers(0, max(n_zones - 1, 1), int(other.sum()))) % n_zones
-    t3 = cls == 2
+    if n_zones > 1:  # hukou in another zone of the county; else only in the city
+        other = t2 & (rng.random(n_fam) < 0.6)
+        shift = 1 + rng.integers(0, n_zones - 1, n_fam)
+        hz[other] = ((rz + shift) % n_zones)[other]
     hz[t3] = rz[t3]
-    t4 = cls == 3
     pz[t4] = rz[t4]
-    hukou_city[hz >= 0] = True
-    hukou_city[t2] = True
-    rest = cls == 4
-    hukou_city[rest] = rng.random(int(rest.sum())) < 0.3
+    hukou_city[(hz >= 0) | t2] = True
+    hukou_city[rest] = (rng.random(n_fam) < 0.3)[rest]
 
     # ---- dates ----------------------------------------------------------------------------
-    shift = 0 if stage == "primary" else 6
-    b_start = _day(entry_year - 7 - shift, 9, 1)
-    b_end = _day(entry_year - 6 - shift, 9, 1)  # exclusive: the cut-off is 31 August
+    back = 0 if stage == "primary" else 6
+    b_start = _day(entry_year - 7 - back, 9, 1)
+    b_end = _day(entry_year - 6 - back, 9, 1)  # exclusive: the cut-off is 31 August
     apply_day = _day(entry_year, 5, 15)
     u = rng.random(n_fam)
     birth = rng.integers(b_start, b_end, n_fam)
-    under = u < 0.002
-    birth[under] = rng.integers(b_end, _day(entry_year - 6 - shift, 12, 31) + 1, int(under.sum()))
+    under = u < 0.002  # born after the cut-off
+    late = rng.integers(b_end, _day(entry_year - 6 - back, 12, 31) + 1, n_fam)
+    birth[under] = late[under]
     older = (u >= 0.002) & (u < 0.007)  # deferred last year
-    birth[older] = rng.integers(_day(entry_year - 8 - shift, 9, 1), b_start, int(older.sum()))
+    early = rng.integers(_day(entry_year - 8 - back, 9, 1), b_start, n_fam)
+    birth[older] = early[older]
 
-    has_prop = pz >= 0
     prop_since = apply_day - rng.integers(60, 15 * 365, n_fam)
-    has_hukou = hz >= 0
     since_birth = rng.random(n_fam) < np.where(t1, 0.4, 0.5)
     hukou_since = np.where(
         since_birth,
@@ -946,35 +976,29 @@ def _applicants_frame(
     )
     hukou_since = np.minimum(hukou_since, apply_day - 30)
 
-    # ---- migrants: residence permit and social insurance ------------------------------------
+    # ---- migrants: residence permit and social insurance (months) ---------------------------
     permit = rng.integers(1, 73, n_fam)
     permit[rng.random(n_fam) < 0.1] = 0
     social = np.clip(permit - rng.integers(0, 24, n_fam), 0, 72)
     social[rng.random(n_fam) < 0.15] = 0
-    social = np.where(permit == 0, np.where(rng.random(n_fam) < 0.7, 0, rng.integers(0, 13, n_fam)), social)
+    no_permit_social = np.where(rng.random(n_fam) < 0.7, 0, rng.integers(0, 13, n_fam))
+    social = np.where(permit == 0, no_permit_social, social)
 
     # ---- home position ----------------------------------------------------------------------
     k = np.floor(rng.random(n_fam) * zones.n_anchors[rz]).astype(np.int64)
-    ax = zones.anchors[rz, k, 0]
-    ay = zones.anchors[rz, k, 1]
     sd = zones.spread[rz]
-    hx = ax + rng.normal(0.0, 1.0, n_fam) * sd
-    hy = ay + rng.normal(0.0, 1.0, n_fam) * sd
+    hx = zones.anchors[rz, k, 0] + rng.normal(0.0, 1.0, n_fam) * sd
+    hy = zones.anchors[rz, k, 1] + rng.normal(0.0, 1.0, n_fam) * sd
 
-    # ---- family-level categories ------------------------------------------------------------
+    # ---- family-level categories (the parents' status) --------------------------------------
     cat = np.zeros(n_fam, dtype=np.int64)
     u = rng.random(n_fam)
-    edges = np.cumsum([0.0055, 0.0020, 0.0010, 0.0008, 0.0007])
-    for tag, lo, hi in zip(
-        ("military", "special_care", "fire_rescue", "police_hero", "martyr"),
-        np.concatenate(([0.0], edges[:-1])),
-        edges,
-        strict=True,
-    ):
-        cat[(u >= lo) & (u < hi)] |= _BIT[tag]
-    rural_tilt = np.where(z_town, 0.5, 1.5)
+    edges = np.cumsum([0.0, 0.0055, 0.0020, 0.0010, 0.0008, 0.0007])
+    for i, tag in enumerate(("military", "special_care", "fire_rescue", "police_hero", "martyr")):
+        cat[(u >= edges[i]) & (u < edges[i + 1])] |= _BIT[tag]
     local = ~is_mig
-    p_lb = 0.03 * rural_tilt / max(rural_tilt[local].mean(), 1e-9) if local.any() else 0.0
+    rural_tilt = np.where(z_town, 0.5, 1.5)
+    p_lb = 0.03 * rural_tilt / (rural_tilt[local].mean() if local.any() else 1.0)
     cat[local & (rng.random(n_fam) < p_lb)] |= _BIT["left_behind"]
     u = rng.random(n_fam)
     cat[u < 0.002] |= _BIT["unsupported"]
@@ -982,90 +1006,90 @@ def _applicants_frame(
     cat[rng.random(n_fam) < 0.02 * np.where(z_town, 0.8, 1.2)] |= _BIT["low_income"]
 
     # ---- older siblings (长幼随学): own catchment school, sometimes a nearby other one --------
-    sib = np.full(n_fam, -1, dtype=np.int64)
     wants = rng.random(n_fam) < 0.04
     pick = np.floor(rng.random(n_fam) * zones.count[rz]).astype(np.int64)
     own_school = zones.members[rz, pick]
     nearby = zones.neighbour[rz]
     use_near = (rng.random(n_fam) < 0.2) & (nearby >= 0)
-    sib[wants] = np.where(use_near, nearby, own_school)[wants]
+    sib = np.where(wants, np.where(use_near, nearby, own_school), -1)
 
-    # ---- preferences: ranked multi-school zone schools, private first for ~4 % ---------------
-    school_ids = [f"{county}-S{j + 1:03d}" for j in range(lay.n)]
-    multi_zone = zones.count[rz] >= 2
-    pref = np.full(n_fam, "", dtype=_SD)
-    if multi_zone.any():
-        fm = np.flatnonzero(multi_zone)
-        mem = zones.members[rz[fm]]  # (m, 3)
+    # ---- preferences: ranked multi-school zone schools; a private school first for ~4 % -----
+    # zone code: 6 * zone + permutation of its (up to 3) schools, -1 outside multi-school zones
+    zone_code = np.full(n_fam, -1, dtype=np.int64)
+    multi = np.flatnonzero(zones.count[rz] >= 2)
+    if len(multi):
+        mem = zones.members[rz[multi]]
         safe = np.where(mem >= 0, mem, 0)
-        d = np.hypot(lay.x[safe] - hx[fm, None], lay.y[safe] - hy[fm, None])
-        score = d * np.exp(rng.normal(0.0, 0.6, d.shape))
+        d = np.hypot(lay.x[safe] - hx[multi, None], lay.y[safe] - hy[multi, None])
+        score = d * np.exp(rng.normal(0.0, 0.6, d.shape))  # mostly the nearest first
         score[mem < 0] = np.inf
         perm = np.argsort(score, axis=1, kind="stable")
-        perms = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
         code = np.zeros(27, dtype=np.int64)
-        for i, p in enumerate(perms):
+        for i, p in enumerate(_PERMS):
             code[p[0] * 9 + p[1] * 3 + p[2]] = i
-        pidx = code[perm[:, 0] * 9 + perm[:, 1] * 3 + perm[:, 2]]
-        table = np.full((n_zones, 6), "", dtype=object)
-        for z in np.flatnonzero(zones.count >= 2):
-            ms = zones.members[z]
-            for i, p in enumerate(perms):
-                table[z, i] = ";".join(school_ids[ms[q]] for q in p if ms[q] >= 0)
-        pref[fm] = table[rz[fm], pidx].astype(_SD)
+        zone_code[multi] = 6 * rz[multi] + code[perm[:, 0] * 9 + perm[:, 1] * 3 + perm[:, 2]]
     n_priv = lay.n - n_pub
+    priv = np.full(n_fam, -1, dtype=np.int64)
     if n_priv:
         go_priv = rng.random(n_fam) < 0.04 * np.where(z_town, 1.2, 0.6)
         w = lay.capacity[n_pub:].astype(float) + 1.0
-        choice = n_pub + np.searchsorted(np.cumsum(w / w.sum()), rng.random(n_fam), side="right")
-        choice = np.minimum(choice, lay.n - 1)
-        priv_id = np.array(school_ids, dtype=_SD)[choice]
-        with_zone = np.strings.add(np.strings.add(priv_id, ";"), pref)
-        pref = np.where(go_priv, np.where(multi_zone, with_zone, priv_id), pref).astype(_SD)
+        choice = np.searchsorted(np.cumsum(w / w.sum()), rng.random(n_fam), side="right")
+        priv = np.where(go_priv, np.minimum(choice, n_priv - 1), -1)
+    school_ids = [f"{county}-S{j + 1:03d}" for j in range(lay.n)]
+    pref_key = (priv + 1) * (6 * n_zones + 1) + (zone_code + 1)
+    keys, pref_inv = np.unique(pref_key, return_inverse=True)
+    pref_text = []
+    for key in keys.tolist():
+        p, zc = divmod(key, 6 * n_zones + 1)
+        parts = [school_ids[n_pub + p - 1]] if p else []
+        if zc:
+            z, i = divmod(zc - 1, 6)
+            ms = zones.members[z]
+            parts.extend(school_ids[ms[q]] for q in _PERMS[i] if ms[q] >= 0)
+        pref_text.append(";".join(parts))
+    pref_inv = pref_inv.reshape(-1)
 
-    # ---- expand families to applicants --------------------------------------------------------
+    # ---- expand families to applicants ------------------------------------------------------
     fam = np.repeat(np.arange(n_fam), size)
-    in_group = size > 1
-    gnum = np.cumsum(in_group)
-    gid_fam = np.strings.add(f"{county}-T", np.char.zfill(gnum.astype(_SD), 5))
-    gid_fam = np.where(in_group, gid_fam, "").astype(_SD)
+    in_group = size[fam] > 1
+    gnum = np.cumsum(size > 1)[fam]
+    gid = (f"{county}-T" + pd.Series(gnum).astype("str").str.zfill(5)).where(in_group, "")
 
-    # child-level categories: disability (with a plan) and talent, drawn per child
+    # child-level categories: disability (with the expert committee's plan) and talent
     cat_row = cat[fam]
     u = rng.random(n)
     disabled = u < 0.01
     cat_row[disabled] |= _BIT["disabled"]
     cat_row[(u >= 0.01) & (u < 0.011)] |= _BIT["talent"]
     v = rng.random(n)
-    plan = np.where(v < 0.7, 0, np.where(v < 0.9, 1, 2))
-    plan = np.where(disabled, plan, -1)
-    uniq, inv = np.unique(cat_row, return_inverse=True)
+    plan = np.where(disabled, np.where(v < 0.7, 0, np.where(v < 0.9, 1, 2)), -1)
+    uniq, cat_inv = np.unique(cat_row, return_inverse=True)
     cat_text = [";".join(t for t in CATEGORY_TAGS if c & _BIT[t]) for c in uniq.tolist()]
 
     zone_ids = [f"{county}-Z{k + 1:03d}" for k in range(n_zones)]
-    lat, lon = _to_latlon(hx, hy, centre)
+    lat, lon = _to_latlon(hx[fam], hy[fam], centre)
     mig = is_mig[fam]
+    has_h, has_p = (hz >= 0)[fam], (pz >= 0)[fam]
+    ids = f"{county}-" + pd.Series(np.arange(1, n + 1)).astype("str").str.zfill(6)
     data = {
-        "applicant_id": np.strings.add(f"{county}-", np.char.zfill((np.arange(n) + 1).astype(_SD), 6)),
+        "applicant_id": ids,
         "county": county,
         "stage": stage,
-        "birth_date": _fmt_date(birth)[fam],
-        "hukou_zone": _lookup(zone_ids, hz)[fam],
-        "hukou_city": _fmt_bool(hukou_city)[fam],
-        "property_zone": _lookup(zone_ids, pz)[fam],
-        "residence_zone": _lookup(zone_ids, rz)[fam],
-        "residence_permit_months": _fmt_int(permit)[fam],
-        "social_insurance_months": _fmt_int(social)[fam],
-        "hukou_since": _fmt_date(hukou_since, has_hukou)[fam],
-        "property_since": _fmt_date(prop_since, has_prop)[fam],
-        "lat": _fmt_fixed6(lat)[fam],
-        "lon": _fmt_fixed6(lon)[fam],
-        "categories": np.array(cat_text, dtype=_SD)[inv.reshape(-1)],
-        "disability_plan": _lookup(["mainstream", "special_school", "home_teaching"], plan),
-        "sibling_group": gid_fam[fam],
-        "sibling_school": _lookup(school_ids, sib)[fam],
-        "preferences": pref[fam],
+        "birth_date": _s_date(birth[fam]),
+        "hukou_zone": _s_lookup(zone_ids, hz[fam]),
+        "hukou_city": _s_bool(hukou_city[fam]),
+        "property_zone": _s_lookup(zone_ids, pz[fam]),
+        "residence_zone": _s_lookup(zone_ids, rz[fam]),
+        "residence_permit_months": _s_int(permit[fam], mig),
+        "social_insurance_months": _s_int(social[fam], mig),
+        "hukou_since": _s_date(hukou_since[fam], has_h),
+        "property_since": _s_date(prop_since[fam], has_p),
+        "lat": _s_fixed6(lat),
+        "lon": _s_fixed6(lon),
+        "categories": _s_lookup(cat_text, cat_inv.reshape(-1)),
+        "disability_plan": _s_lookup(["mainstream", "special_school", "home_teaching"], plan),
+        "sibling_group": gid,
+        "sibling_school": _s_lookup(school_ids, sib[fam]),
+        "preferences": _s_lookup(pref_text, pref_inv[fam]),
     }
-    for col in ("residence_permit_months", "social_insurance_months"):
-        data[col] = np.where(mig, data[col], "").astype(_SD)
     return _frame(APPLICANT_COLUMNS, data, n)

@@ -46,12 +46,12 @@ def province_n_schools(n_applicants: int) -> int:
     -------
     int
         ``n_applicants / 75`` up to 3,000 applicants (an average Shanxi county: 50-60
-        schools); larger, more urban counties have larger schools, ``40 * sqrt(n / 3000)``.
+        schools); larger, more urban counties have larger schools, ``40 * (n / 3000) ** 0.45``.
         At least 3. With 1,000,000 applicants over 117 counties this gives about 7,000 schools.
     """
     if n_applicants <= 3000:
         return max(3, int(round(n_applicants / 75)))
-    return max(3, int(round(40.0 * (n_applicants / 3000.0) ** 0.5)))
+    return max(3, int(round(40.0 * (n_applicants / 3000.0) ** 0.45)))
 
 
 def province_plan(n_applicants: int, n_counties: int, seed: int) -> pd.DataFrame:

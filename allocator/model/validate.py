@@ -128,18 +128,16 @@ def _parse_date(text, present, column, file, problems) -> pd.Series:
 
 
 def _parse_list(text, column, file, problems) -> pd.Series:
-    items = text.str.split(";").explode()
-    items = items.str.strip()
-    items = items[items != ""]
-    if column.choices:
-        lowered = items.str.lower()
-        bad = ~lowered.isin(column.choices)
-        problems.add_rows(file, items.index[bad].to_numpy() + 2, column.name,
-                          [f"unknown tag '{v}'; expected one of {', '.join(column.choices)}"
-                           for v in items[bad]], kind="unknown tag")
-        items = lowered[~bad]
-    joined = items.groupby(level=0).agg(";".join)
-    return joined.reindex(text.index, fill_value="").astype(str)
+    normalised = text.str.replace(r"\s*;\s*", ";", regex=True).str.strip(";")
+    if not column.choices:
+        return normalised
+    normalised = normalised.str.lower()
+    items = normalised[normalised != ""].str.split(";").explode()
+    bad = (items != "") & ~items.isin(column.choices)
+    problems.add_rows(file, items.index[bad].to_numpy() + 2, column.name,
+                      [f"unknown tag '{v}'; expected one of {', '.join(column.choices)}"
+                       for v in items[bad]], kind="unknown tag")
+    return normalised
 
 
 def check_unique(values: pd.Series, column: str, file: str, problems: ProblemCollector) -> None:

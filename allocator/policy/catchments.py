@@ -35,10 +35,23 @@ class Catchments:
     def serves(self, school: np.ndarray, zone: np.ndarray) -> np.ndarray:
         """Whether ``school[i]`` serves ``zone[i]`` (zone -1 is never served)."""
         keys = school.astype(np.int64) * self.zone_count + zone
-        found = np.searchsorted(self.pair_keys, keys)
-        found = np.minimum(found, max(len(self.pair_keys) - 1, 0))
-        hit = self.pair_keys[found] == keys if len(self.pair_keys) else np.zeros(len(keys), bool)
-        return hit & (zone >= 0)
+        return in_sorted(keys, self.pair_keys) & (zone >= 0)
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort-based ``np.unique``, faster on large int arrays)."""
+    ordered = np.sort(values)
+    if len(ordered) == 0:
+        return ordered
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
+def in_sorted(values: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Membership of each of ``values`` in the sorted array ``sorted_values``."""
+    if len(sorted_values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    found = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[found] == values
 
 
 def build_catchments(schools: pd.DataFrame, school_zones: pd.DataFrame,
@@ -50,7 +63,7 @@ def build_catchments(schools: pd.DataFrame, school_zones: pd.DataFrame,
         str).to_numpy()
     codes, uniques = pd.factorize(labels, sort=True)
     zone_count = max(len(uniques), 1)
-    pair_keys = np.unique(school_position * zone_count + codes)
+    pair_keys = unique_sorted(school_position * zone_count + codes)
     order = np.lexsort((school_position, codes))
     zone_schools = school_position[order]
     zone_school_start = np.searchsorted(codes[order], np.arange(zone_count + 1))

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from allocator.model.scenario import Scenario
-from allocator.policy.catchments import ZONE_FIELDS, Catchments, build_catchments
+from allocator.policy.catchments import (
+    ZONE_FIELDS,
+    Catchments,
+    build_catchments,
+    in_sorted,
+    unique_sorted,
+)
 from allocator.policy.config import Policy
 from allocator.policy.eligibility import exclusions
 from allocator.policy.lottery import lottery_draws
@@ -66,9 +72,6 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
             centre_lat, centre_lon)
         arcs = _ladder_arcs(scenario, policy, catchments, exclusion, tie, applicant_unit,
                             school_unit, (applicant_lat, applicant_lon, school_lat, school_lon))
-    order = np.lexsort((arcs["school"], arcs["key2"], arcs["key1"], arcs["source"],
-                        arcs["applicant"]))
-    arcs = {name: values[order] for name, values in arcs.items()}
     counts = np.bincount(arcs["applicant"], minlength=len(applicants))
     arc_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     return CompiledProblem(
@@ -115,14 +118,17 @@ def _explicit_arcs(scenario: Scenario, exclusion: np.ndarray, tie: np.ndarray) -
     listed = listed_rank >= 0
     tier = np.where(listed, 0, 1).astype(np.int16)
     sub = np.where(listed, listed_rank, tie[applicant])
-    return {"applicant": applicant, "school": school, "source": np.zeros(len(school), np.int8),
-            "key1": rank.astype(np.float64), "key2": np.zeros(len(school)), "tier": tier,
-            "distance": np.full(len(school), np.nan), "priority": pack_priority(school, tier, sub)}
+    order = np.lexsort((rank, applicant))
+    return {"applicant": applicant[order], "school": school[order],
+            "source": np.zeros(len(school), np.int8), "tier": tier[order],
+            "distance": np.full(len(school), np.nan),
+            "priority": pack_priority(school, tier, sub)[order]}
 
 
 def _ladder_arcs(scenario: Scenario, policy: Policy, catchments: Catchments,
                  exclusion: np.ndarray, tie: np.ndarray, applicant_unit: np.ndarray,
                  school_unit: np.ndarray, positions: tuple[np.ndarray, ...]) -> dict:
+    """Arcs of the effective lists, grouped by applicant, best choice first."""
     applicants, schools = scenario.applicants, scenario.schools
     public = (schools["kind"] == "public").to_numpy(dtype=bool)
     eligible = exclusion == ""
@@ -131,26 +137,40 @@ def _ladder_arcs(scenario: Scenario, policy: Policy, catchments: Catchments,
     applicant_lat, applicant_lon, school_lat, school_lon = positions
     distance = haversine_km(applicant_lat[applicant], applicant_lon[applicant],
                             school_lat[school], school_lon[school])
+    tier = _tiers(policy, catchments, applicants, schools, applicant, school)
+    finite = np.where(np.isnan(distance), _FAR_KM, distance)
+    # stated choices by stated position, catchment schools by tier then distance
+    key1 = np.where(source == SOURCE_CATCHMENT, tier, stated_rank)
+    key2 = np.where(source == SOURCE_STATED, 0.0, finite)
+    order = np.lexsort((school, key2, key1, source, applicant))
+    arcs = {"applicant": applicant[order], "school": school[order], "source": source[order],
+            "tier": tier[order], "distance": distance[order]}
     if policy.overflow.enabled and policy.overflow.candidates > 0:
+        listed_keys = np.sort(applicant * len(public) + school)
         home_group = _home_group(applicant, school, source, distance, schools, len(applicants))
-        extra = nearest_overflow(
+        o_applicant, o_school, _, o_distance = nearest_overflow(
             eligible, applicant_unit, school_unit, public, positions, home_group,
             schools["group"].to_numpy(dtype=object), policy.overflow.candidates,
-            policy.overflow.same_group_first)
-        applicant, school, source, stated_rank, distance = _append_overflow(
-            (applicant, school, source, stated_rank, distance), extra,
-            policy.overflow.candidates)
+            policy.overflow.same_group_first, listed_keys)
+        overflow = {"applicant": o_applicant, "school": o_school,
+                    "source": np.full(len(o_school), SOURCE_OVERFLOW, np.int8),
+                    "tier": _tiers(policy, catchments, applicants, schools, o_applicant,
+                                   o_school),
+                    "distance": o_distance}
+        # both parts are grouped by applicant in list order; a stable sort by applicant
+        # interleaves them without disturbing that order (timsort merges the runs)
+        merged = {name: np.concatenate([arcs[name], overflow[name]]) for name in arcs}
+        order = np.argsort(merged["applicant"], kind="stable")
+        arcs = {name: values[order] for name, values in merged.items()}
+    arcs["priority"] = pack_priority(arcs["school"], arcs["tier"], tie[arcs["applicant"]])
+    return arcs
+
+
+def _tiers(policy, catchments, applicants, schools, applicant, school) -> np.ndarray:
     per_applicant = applicant_conditions(applicants, policy)
     per_arc = arc_conditions(needed_predicates(policy), catchments, applicants, schools,
                              applicant, school)
-    tier = assign_tiers(policy, per_applicant, per_arc, applicant)
-    finite = np.where(np.isnan(distance), _FAR_KM, distance)
-    # stated_rank holds the stated position for choices and the other-group flag for overflow
-    key1 = np.where(source == SOURCE_CATCHMENT, tier, stated_rank).astype(np.float64)
-    key2 = np.where(source == SOURCE_STATED, 0.0, finite)
-    return {"applicant": applicant, "school": school, "source": source, "key1": key1,
-            "key2": key2, "tier": tier, "distance": distance,
-            "priority": pack_priority(school, tier, tie[applicant])}
+    return assign_tiers(policy, per_applicant, per_arc, applicant)
 
 
 def _stated_and_catchment(scenario, policy, catchments, eligible, applicant_unit, school_unit,
@@ -173,9 +193,8 @@ def _stated_and_catchment(scenario, policy, catchments, eligible, applicant_unit
     h_school = np.concatenate(parts_s).astype(np.int64)
     keep_home = public[h_school] & (school_unit[h_school] == applicant_unit[h_applicant])
     h_applicant, h_school = h_applicant[keep_home], h_school[keep_home]
-    home_keys = np.unique(h_applicant * len(public) + h_school)
-    stated_keys = s_applicant * len(public) + s_school
-    in_catchment = np.isin(stated_keys, home_keys)
+    home_keys = unique_sorted(h_applicant * len(public) + h_school)
+    in_catchment = in_sorted(s_applicant * len(public) + s_school, home_keys)
     keep = (eligible[s_applicant] & (school_unit[s_school] == applicant_unit[s_applicant])
             & (in_catchment | ~public[s_school] | policy.stated_choices_outside_catchment))
     applicant = np.concatenate([s_applicant[keep], h_applicant])
@@ -186,14 +205,14 @@ def _stated_and_catchment(scenario, policy, catchments, eligible, applicant_unit
     return _first_of_each_pair(applicant, school, source, rank, len(public))
 
 
-def _first_of_each_pair(applicant, school, source, rank, school_count, *rest):
+def _first_of_each_pair(applicant, school, source, rank, school_count):
     """Drop repeated (applicant, school) pairs, keeping the best source."""
     order = np.lexsort((rank, source, school, applicant))
     pair = (applicant * school_count + school)[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = pair[1:] != pair[:-1]
     chosen = order[first]
-    return tuple(values[chosen] for values in (applicant, school, source, rank, *rest))
+    return applicant[chosen], school[chosen], source[chosen], rank[chosen]
 
 
 def _home_group(applicant, school, source, distance, schools, applicant_count) -> np.ndarray:
@@ -210,28 +229,3 @@ def _home_group(applicant, school, source, distance, schools, applicant_count) -
     chosen = home[order[first]]
     result[applicant[chosen]] = groups[school[chosen]]
     return result
-
-
-def _append_overflow(current, extra, limit):
-    """Add overflow arcs not already on the list, at most ``limit`` per applicant."""
-    applicant, school, source, rank, distance = current
-    e_applicant, e_school, e_flag, e_distance = extra
-    school_count = int(max(school.max(initial=0), e_school.max(initial=0)) + 1)
-    merged = _first_of_each_pair(
-        np.concatenate([applicant, e_applicant]), np.concatenate([school, e_school]),
-        np.concatenate([source, np.full(len(e_school), SOURCE_OVERFLOW, np.int8)]),
-        np.concatenate([rank, e_flag]), school_count,
-        np.concatenate([distance, e_distance]))
-    applicant, school, source, rank, distance = merged
-    overflow = source == SOURCE_OVERFLOW
-    finite = np.where(np.isnan(distance), _FAR_KM, distance)
-    order = np.lexsort((school, finite, rank, ~overflow, applicant))
-    position = np.empty(len(order), dtype=np.int64)
-    sorted_applicant = applicant[order]
-    is_overflow = overflow[order]
-    run_start = np.r_[0, np.flatnonzero(sorted_applicant[1:] != sorted_applicant[:-1]) + 1]
-    starts = np.repeat(run_start, np.diff(np.r_[run_start, len(order)]))
-    overflow_before = np.cumsum(is_overflow) - is_overflow
-    position[order] = overflow_before - (np.cumsum(is_overflow) - is_overflow)[starts]
-    keep = ~overflow | (position < limit)
-    return applicant[keep], school[keep], source[keep], rank[keep], distance[keep]

@@ -9,45 +9,60 @@ from allocator.problem.distance import haversine_km
 _BLOCK_CELLS = 4_000_000
 _OTHER_GROUP_PENALTY_KM = 1.0e4
 _UNKNOWN_KM = 1.0e5
-#: Extra candidates taken so that catchment schools found among the nearest
-#: (and later dropped as duplicates) do not shorten the overflow list.
-_SLACK = 3
 
 
 def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_unit: np.ndarray,
                      public: np.ndarray, positions: tuple[np.ndarray, ...],
                      home_group: np.ndarray, school_group: np.ndarray, limit: int,
-                     same_group_first: bool) -> tuple[np.ndarray, ...]:
+                     same_group_first: bool, listed_keys: np.ndarray) -> tuple[np.ndarray, ...]:
     """Nearest public schools per eligible applicant, within its (county, stage) unit.
+
+    Schools already on the applicant's list (``listed_keys``: sorted
+    ``applicant * school_count + school``) are skipped; at most ``limit`` are
+    kept per applicant.
 
     Returns
     -------
     (applicant, school, other_group_flag, distance_km)
-        Arrays of candidate arcs; ``other_group_flag`` is 0 for a school of the
-        applicant's catchment school group (when ``same_group_first``), else 1.
+        Candidate arcs grouped by applicant, each applicant's best first;
+        ``other_group_flag`` is 0 for a school of the applicant's catchment
+        school group (when ``same_group_first``), else 1.
     """
     applicant_lat, applicant_lon, school_lat, school_lon = positions
+    school_count = len(public)
     out: list[tuple[np.ndarray, ...]] = []
     candidates = np.flatnonzero(public)
-    for unit in np.unique(applicant_unit[eligible]):
-        schools = candidates[school_unit[candidates] == unit]
-        people = np.flatnonzero(eligible & (applicant_unit == unit))
-        if len(schools) == 0 or len(people) == 0:
+    by_unit_people = _group_positions(applicant_unit, eligible)
+    by_unit_schools = _group_positions(school_unit[candidates], None)
+    for unit, people in by_unit_people.items():
+        schools = candidates[by_unit_schools.get(unit, np.zeros(0, np.int64))]
+        if len(schools) == 0:
             continue
-        take = min(limit + _SLACK, len(schools))
         block = max(1, _BLOCK_CELLS // len(schools))
         for first in range(0, len(people), block):
             who = people[first:first + block]
-            out.append(_block(who, schools, take, applicant_lat, applicant_lon, school_lat,
-                              school_lon, home_group, school_group, same_group_first))
+            out.append(_block(who, schools, limit, applicant_lat, applicant_lon, school_lat,
+                              school_lon, home_group, school_group, same_group_first,
+                              listed_keys, school_count))
     if not out:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0)
     return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
 
 
-def _block(who, schools, take, applicant_lat, applicant_lon, school_lat, school_lon,
-           home_group, school_group, same_group_first):
+def _group_positions(codes: np.ndarray, mask: np.ndarray | None) -> dict[int, np.ndarray]:
+    """Positions of each code value (restricted to ``mask``), in ascending position order."""
+    positions = np.arange(len(codes)) if mask is None else np.flatnonzero(mask)
+    values = codes[positions]
+    order = np.argsort(values, kind="stable")
+    values, positions = values[order], positions[order]
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else []
+    ends = np.r_[starts[1:], len(values)] if len(values) else []
+    return {int(values[s]): positions[s:e] for s, e in zip(starts, ends, strict=True)}
+
+
+def _block(who, schools, limit, applicant_lat, applicant_lon, school_lat, school_lon,
+           home_group, school_group, same_group_first, listed_keys, school_count):
     distance = haversine_km(applicant_lat[who][:, None], applicant_lon[who][:, None],
                             school_lat[schools][None, :], school_lon[schools][None, :])
     flag = np.ones(distance.shape, dtype=np.int64)
@@ -55,12 +70,40 @@ def _block(who, schools, take, applicant_lat, applicant_lon, school_lat, school_
         groups = home_group[who][:, None]
         flag = ((groups == "") | (groups != school_group[schools][None, :])).astype(np.int64)
     key = np.where(np.isnan(distance), _UNKNOWN_KM, distance) + flag * _OTHER_GROUP_PENALTY_KM
-    # a tiny tie-break by school position keeps the choice deterministic
-    key = key + np.arange(len(schools))[None, :] * 1e-9
+    listed = _is_listed(who, schools, listed_keys, school_count)
+    key[listed] = np.inf
+    take = min(limit + int(listed.sum(axis=1).max(initial=0)), len(schools))
     if take < len(schools):
         nearest = np.argpartition(key, take - 1, axis=1)[:, :take]
     else:
-        nearest = np.broadcast_to(np.arange(len(schools)), (len(who), len(schools)))
-    rows = np.repeat(np.arange(len(who)), nearest.shape[1])
-    cols = nearest.reshape(-1)
-    return (who[rows], schools[cols], flag[rows, cols], distance[rows, cols])
+        nearest = np.broadcast_to(np.arange(len(schools)), key.shape)
+    rows = np.arange(len(who))[:, None]
+    # order each row by (key, school position): deterministic, best first
+    order = np.lexsort((nearest, key[rows, nearest]), axis=1)
+    nearest = nearest[rows, order]
+    keep = ~np.isinf(key[rows, nearest])
+    keep &= np.cumsum(keep, axis=1) <= limit
+    row_index = np.broadcast_to(rows, nearest.shape)[keep]
+    column = nearest[keep]
+    return who[row_index], schools[column], flag[row_index, column], distance[row_index, column]
+
+
+def _is_listed(who, schools, listed_keys, school_count) -> np.ndarray:
+    """Matrix: school ``schools[j]`` is already on applicant ``who[i]``'s list."""
+    if len(listed_keys) == 0:
+        return np.zeros((len(who), len(schools)), dtype=bool)
+    low = np.searchsorted(listed_keys, who.astype(np.int64) * school_count)
+    high = np.searchsorted(listed_keys, (who.astype(np.int64) + 1) * school_count)
+    listed = np.zeros((len(who), len(schools)), dtype=bool)
+    has = np.flatnonzero(high > low)
+    if has.size == 0:
+        return listed
+    counts = high[has] - low[has]
+    entries = np.repeat(low[has], counts) + (
+        np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    listed_school = listed_keys[entries] % school_count
+    column = np.searchsorted(schools, listed_school)
+    column = np.minimum(column, len(schools) - 1)
+    hit = schools[column] == listed_school
+    listed[np.repeat(has, counts)[hit], column[hit]] = True
+    return listed

@@ -121,6 +121,20 @@ def version() -> None:
     out.print(f"allocator {__version__}")
 
 
+#: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _register_command_modules() -> None:
+    import importlib
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+
+
+_register_command_modules()
+
+
 def main() -> None:
     """Entry point of the ``allocator`` command (exit 1 on unexpected errors)."""
     try:

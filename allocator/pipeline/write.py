@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,19 @@ from allocator.pipeline.run import RunResult
 
 RUN_FILES = ("assignments.csv", "schools.csv", "summary.json", "manifest.json")
 
+#: Writes more files (reports, ledgers) into the staging folder of a run.
+ExtraWriter = Callable[[RunResult, Path], None]
 
-def write_run(result: RunResult, out_dir: str | Path) -> Path:
+
+def write_run(result: RunResult, out_dir: str | Path,
+              extra_writers: Sequence[ExtraWriter] = ()) -> Path:
     """Write the run folder of CONTRACT.md to ``out_dir`` atomically.
 
     Files are written to a hidden sibling folder, which then replaces
     ``out_dir`` by rename. If anything fails, ``out_dir`` is left as it was
-    (absent, or holding the previous run).
+    (absent, or holding the previous run). Each of ``extra_writers`` is called
+    with the result and the staging folder, so its files are part of the same
+    atomic replacement.
     """
     out = Path(out_dir).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -30,6 +37,8 @@ def write_run(result: RunResult, out_dir: str | Path) -> Path:
         write_csv(result.assignments, staging / "assignments.csv")
         write_csv(result.schools, staging / "schools.csv")
         write_json(result.summary, staging / "summary.json")
+        for writer in extra_writers:
+            writer(result, staging)
         manifest = dict(result.manifest)
         timings = dict(manifest.get("timings_seconds", {}))
         timings["write"] = round(time.perf_counter() - clock, 4)

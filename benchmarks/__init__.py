@@ -1,0 +1,1 @@
+"""Benchmarks: seeded generators swept over size; run ``python -m benchmarks.foundation``."""

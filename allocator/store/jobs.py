@@ -1,0 +1,176 @@
+"""The portal's batch admission job: roster from the store, results back in one piece.
+
+Steps of :func:`run_job`:
+
+1. Read the verified roster (one county, or all) and export it as a scenario folder.
+2. Fingerprint the inputs: SHA-256 of every file plus the job's options.
+3. If the job key is already stored: same fingerprint -> return that run without
+   writing; different fingerprint -> refuse (:class:`JobConflict`).
+4. Run the engine (load, compile, solve, sweep, verify); a failed verification
+   writes nothing (:class:`JobFailed`).
+5. Write the run, its input files, assignments, ordered lottery draws and an audit
+   event in ONE transaction: a crash at any point leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy.exc import IntegrityError
+
+from allocator.model.problems import InputError, InputProblem
+from allocator.pipeline.run import run_scenario
+from allocator.pipeline.write import write_run
+from allocator.store import models
+from allocator.store.audit_log import record_event
+from allocator.store.faults import checkpoint
+from allocator.store.run_records import insert_run, read_run_folder, sha256_text
+from allocator.store.scenario_export import find_scenario, scenario_files
+
+log = logging.getLogger("allocator.store")
+
+
+class JobConflict(RuntimeError):
+    """The job key is stored already, with other inputs."""
+
+
+class JobFailed(RuntimeError):
+    """The engine's verification failed; nothing was written."""
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a job returned: the stored run and whether this call created it."""
+
+    run_id: int
+    job_key: str
+    created: bool
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a job allocates: a stored scenario, optionally one county, seed, mechanism."""
+
+    job_key: str
+    scenario: str | None = None
+    county: str | None = None
+    seed: int | None = None
+    mechanism: str | None = None
+
+
+def input_fingerprint(scenario_name: str, request: JobRequest, files: dict[str, str]) -> str:
+    """SHA-256 over the job's options and the SHA-256 of every input file."""
+    basis = {"scenario": scenario_name, "county": request.county, "seed": request.seed,
+             "mechanism": request.mechanism,
+             "files": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def find_run(connection: Connection, job_key: str) -> Row | None:
+    """The stored run of ``job_key``, if any."""
+    return connection.execute(select(models.runs).where(
+        models.runs.c.job_key == job_key)).first()
+
+
+def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
+            progress: Callable[[str], None] | None = None) -> JobOutcome:
+    """Run the batch job described by ``request`` (idempotent by job key).
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    request : JobRequest
+        Job key, scenario name (None = the only one), county, seed and mechanism overrides.
+    actor : str
+        Who started the job, for the audit log.
+    progress : callable, optional
+        Called with the name of each engine step.
+
+    Raises
+    ------
+    JobConflict
+        The key is stored with different inputs.
+    JobFailed
+        Verification failed (nothing written).
+    InputError
+        The stored roster is not a valid scenario (nothing written).
+    """
+    with engine.connect() as connection:
+        scenario = find_scenario(connection, request.scenario)
+        _check_county(connection, scenario.id, request.county)
+        files = scenario_files(connection, scenario, request.county).files
+        fingerprint = input_fingerprint(scenario.name, request, files)
+        existing = find_run(connection, request.job_key)
+    if existing is not None:
+        return _existing_outcome(engine, existing, fingerprint)
+    with tempfile.TemporaryDirectory(prefix="allocator-job-") as temporary:
+        folder = Path(temporary)
+        scenario_folder = folder / "scenario"
+        for name, text in files.items():
+            scenario_folder.mkdir(exist_ok=True)
+            (scenario_folder / name).write_bytes(text.encode("utf-8"))
+        result = run_scenario(scenario_folder, seed=request.seed, mechanism=request.mechanism,
+                              progress=progress)
+        if not result.verified:
+            failed = [c.name for c in result.checks if c.required and not c.passed]
+            raise JobFailed(f"verification failed ({', '.join(failed)}); nothing was written")
+        run_files = read_run_folder(write_run(result, folder / "run"))
+    try:
+        with engine.begin() as connection:
+            run_id = insert_run(connection, job_key=request.job_key, scenario_id=scenario.id,
+                                county=request.county, fingerprint=fingerprint, inputs=files,
+                                run_files=run_files, result=result)
+            record_event(connection, "job_completed", actor, run_id=run_id, details={
+                "job_key": request.job_key, "input_sha256": fingerprint,
+                "roster_sha256": sha256_text(files["applicants.csv"]),
+                "seed": result.loaded.seed, "mechanism": result.loaded.mechanism.name,
+                "counts": {k: v for k, v in result.summary["counts"].items()
+                           if isinstance(v, int)}})
+            checkpoint("before_commit")
+    except IntegrityError:
+        with engine.connect() as connection:  # a concurrent job with this key won the race
+            existing = find_run(connection, request.job_key)
+        if existing is None:
+            raise
+        return _existing_outcome(engine, existing, fingerprint)
+    log.info("job %s stored as run %s (%s applicants)", request.job_key, run_id,
+             result.summary["counts"]["applicants"])
+    return JobOutcome(run_id, request.job_key, True, result.summary)
+
+
+def _check_county(connection: Connection, scenario_id: int, county: str | None) -> None:
+    if county is None:
+        return
+    found = connection.scalar(select(models.schools.c.school_id).where(
+        models.schools.c.scenario_id == scenario_id, models.schools.c.county == county).limit(1))
+    if found is None:
+        raise InputError([InputProblem("schools.csv", None, "county",
+                                       f"no school of county '{county}' in the stored scenario")])
+
+
+def _existing_outcome(engine: Engine, run: Row, fingerprint: str) -> JobOutcome:
+    if run.input_sha256 != fingerprint:
+        raise JobConflict(
+            f"job key '{run.job_key}' already holds run {run.id} made from other inputs "
+            f"(stored fingerprint {run.input_sha256[:12]}, now {fingerprint[:12]}); the roster, "
+            "policy or options changed since. Use a new job key for a new run.")
+    log.info("job %s already stored as run %s; nothing written", run.job_key, run.id)
+    return JobOutcome(run.id, run.job_key, False, stored_summary(engine, run.id))
+
+
+def stored_summary(engine: Engine, run_id: int) -> dict[str, Any]:
+    """``summary.json`` of a stored run."""
+    with engine.connect() as connection:
+        text = connection.scalar(select(models.run_files.c.content).where(
+            models.run_files.c.run_id == run_id, models.run_files.c.file_name == "summary.json"))
+    return json.loads(text)

@@ -1,0 +1,137 @@
+"""Running the named scenarios of a scenario file and writing one run folder each."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from allocator.pipeline.load import LoadedScenario
+from allocator.pipeline.run import RunResult, build_manifest, solve_loaded
+from allocator.pipeline.tables import assignments_table, schools_table, summary_counts
+from allocator.pipeline.write import write_run
+from allocator.problem.compile import compile_problem
+from allocator.problem.compiled import CompiledProblem
+from allocator.scenarios.build import PreparedScenario, prepare_scenarios
+from allocator.scenarios.spec import read_scenario_file
+from allocator.scenarios.warm import warm_problem
+from allocator.solvers.sweep import final_sweep
+from allocator.verify.checks import all_passed, verify
+
+try:  # the engine's mechanism-plus-rounds entry point, where this version has it
+    from allocator.solvers.rounds import allocate as _allocate
+except ImportError:  # pragma: no cover - engines that run the mechanism then the sweep
+    def _allocate(problem, mechanism):
+        return final_sweep(problem, mechanism.solve(problem))
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ScenarioRun:
+    """One named scenario's result and where it was written."""
+
+    name: str
+    result: RunResult
+    folder: Path | None
+    warm: bool
+
+
+def solve_compiled(loaded: LoadedScenario, problem: CompiledProblem,
+                   timings: dict[str, float] | None = None) -> RunResult:
+    """Solve, sweep, verify and tabulate an already compiled problem.
+
+    The same steps as :func:`allocator.pipeline.run.solve_loaded` after its
+    compile step, so a warm problem gives the same result as a cold one.
+    """
+    timings = dict(timings or {})
+    clock = time.perf_counter()
+    allocation = _allocate(problem, loaded.mechanism)
+    timings["solve"] = time.perf_counter() - clock
+    checks = verify(problem, allocation, stability_required=loaded.mechanism.stable)
+    scenario = loaded.scenario
+    assignments = assignments_table(problem, allocation, scenario.schools, scenario.applicants)
+    school_table = schools_table(problem, allocation, scenario.schools)
+    summary: dict[str, Any] = {
+        "scenario": scenario.settings.name, "seed": loaded.seed,
+        "policy": loaded.policy.name, "mechanism": loaded.mechanism.name,
+        "counts": summary_counts(assignments, school_table),
+        "mechanism_statistics": {key: int(value) for key, value in
+                                 sorted(allocation.statistics.items())},
+        "verification": {"passed": all_passed(checks),
+                         "checks": [check.to_dict() for check in checks]},
+    }
+    manifest = build_manifest(loaded, problem, timings)
+    return RunResult(loaded, problem, allocation, checks, assignments, school_table, summary,
+                     manifest, timings)
+
+
+def solve_prepared(prepared: PreparedScenario, base: CompiledProblem | None = None,
+                   warm: bool = True) -> tuple[RunResult, bool]:
+    """Solve a prepared what-if, reusing ``base`` when only capacities or zones change.
+
+    Returns the result (its manifest lists every change as ``key: old -> new``)
+    and whether the warm path was taken.
+    """
+    clock = time.perf_counter()
+    problem = warm_problem(base, prepared.merged, prepared.loaded) if (
+        warm and base is not None) else None
+    used_warm = problem is not None
+    if used_warm:
+        result = solve_compiled(prepared.loaded, problem,
+                                {"warm_compile": time.perf_counter() - clock})
+    else:
+        result = solve_loaded(prepared.loaded, lambda step: None, {})
+    manifest = dict(result.manifest, **prepared.manifest_entries())
+    manifest["what_if"]["warm_re_solve"] = used_warm
+    return replace(result, manifest=manifest), used_warm
+
+
+def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | None = None,
+                      warm: bool = True, progress: Progress | None = None) -> list[ScenarioRun]:
+    """Run the named scenarios of a scenario file; write ``out_dir/<name>/`` for each.
+
+    Parameters
+    ----------
+    path : str or Path
+        The scenario file.
+    out_dir : str or Path
+        Parent folder of the run folders (one per scenario, written atomically).
+    only : list of str, optional
+        Names of the scenarios to run (default: all, in file order).
+    warm : bool
+        Reuse the base's compiled problem for capacity and catchment what-ifs.
+    progress : callable, optional
+        Called with a line of text as each scenario starts.
+
+    Raises
+    ------
+    InputError
+        Every problem of the file and of the selected scenarios, before anything runs.
+    """
+    say = progress or (lambda text: None)
+    scenario_file = read_scenario_file(path)
+    names = only or scenario_file.scenario_names
+    runs: list[ScenarioRun] = []
+    with tempfile.TemporaryDirectory(prefix="allocator-whatif-") as work:
+        prepared = prepare_scenarios(scenario_file, names, Path(work))
+        base = _base_problem(prepared) if warm else None
+        for name in names:
+            say(f"running scenario {name}")
+            result, used_warm = solve_prepared(prepared[name], base, warm)
+            folder = write_run(result, Path(out_dir) / name)
+            runs.append(ScenarioRun(name, result, folder, used_warm))
+    return runs
+
+
+def _base_problem(prepared: dict[str, PreparedScenario]) -> CompiledProblem | None:
+    """The base compiled once, when some scenario can reuse it."""
+    warm_candidates = [p for p in prepared.values() if p.merged.catchments_only]
+    if not warm_candidates:
+        return None
+    from allocator.pipeline.load import load
+    loaded = load(warm_candidates[0].scenario_file.base_folder)
+    return compile_problem(loaded.scenario, loaded.policy, loaded.seed)

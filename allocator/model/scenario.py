@@ -204,6 +204,7 @@ def _check_schools(schools, file, spatial_required, caps, problems) -> None:
         public = (schools["kind"] == "public").to_numpy()
         check_present(schools["zones"], public, "zones", file, problems,
                       "a public school needs at least one catchment zone")
+    _check_feeds_into(schools, file, problems)
     cap = schools["stage"].map(caps).fillna(max(caps.values())).to_numpy()
     classes = schools["classes"].fillna(-1).to_numpy(dtype=np.int64)
     over = (classes >= 0) & (schools["capacity"].to_numpy() > classes * cap)
@@ -212,6 +213,30 @@ def _check_schools(schools, file, spatial_required, caps, problems) -> None:
                        for c, k, m in zip(schools["capacity"][over], classes[over], cap[over],
                                           strict=True)],
                       kind="capacity over class-size cap")
+
+
+def _check_feeds_into(schools, file, problems) -> None:
+    stage = dict(zip(schools["school_id"], schools["stage"], strict=True))
+    targets = explode_list(schools["feeds_into"])
+    unknown = ~targets["item"].isin(pd.Index(schools["school_id"]))
+    problems.add_rows(file, targets["position"][unknown].to_numpy() + 2, "feeds_into",
+                      [f"unknown school '{v}'" for v in targets["item"][unknown]],
+                      kind="unknown school")
+    not_junior = ~unknown & (targets["item"].map(stage) != "junior")
+    problems.add_rows(file, targets["position"][not_junior].to_numpy() + 2, "feeds_into",
+                      [f"school '{v}' is not a junior school" for v in
+                       targets["item"][not_junior]], kind="feeds a non-junior school")
+
+
+def _check_sibling_groups(applicants, file, problems) -> None:
+    """Siblings applying together must share county and stage."""
+    grouped = applicants[applicants["sibling_group"] != ""]
+    for column in ("county", "stage"):
+        spread = grouped.groupby("sibling_group")[column].transform("nunique") > 1
+        rows = grouped.index[spread.to_numpy()].to_numpy() + 2
+        problems.add_rows(file, rows, column,
+                          [f"siblings of group '{g}' differ in {column}" for g in
+                           grouped["sibling_group"][spread]], kind=f"group {column}")
 
 
 def _check_applicants(applicants, schools, school_zones, file, spatial_required,
@@ -237,6 +262,7 @@ def _check_applicants(applicants, schools, school_zones, file, spatial_required,
                       kind="repeated preference")
     if spatial_required:
         _check_counties_and_zones(applicants, schools, school_zones, file, problems)
+    _check_sibling_groups(applicants, file, problems)
     plan_without_tag = (applicants["disability_plan"] != "") & ~applicants["is_disabled"]
     problems.add_rows(file, rows_of(plan_without_tag), "disability_plan",
                       ["a disability plan is given but 'disabled' is not in categories"]

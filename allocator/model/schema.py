@@ -82,6 +82,9 @@ SCHOOLS = TableSchema("schools", key="school_id", columns=(
     Column("resource_room", "boolean", "optional", "has a resource room (资源教室)"),
     Column("nine_year", "boolean", "optional", "nine-year through school (九年一贯制)"),
     Column("group", "text", "optional", "school group (教育集团); overflow prefers it"),
+    Column("feeds_into", "list", "optional",
+           "primary schools: junior school ids this school feeds (对口直升); a nine-year "
+           "school's primary row names its own junior row"),
 ))
 
 APPLICANTS = TableSchema("applicants", key="applicant_id", columns=(

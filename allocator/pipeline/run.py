@@ -21,7 +21,7 @@ from allocator.policy.lottery import LOTTERY_ALGORITHM
 from allocator.problem.compile import compile_problem
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.result import Allocation
-from allocator.solvers.sweep import final_sweep
+from allocator.solvers.rounds import allocate
 from allocator.verify.checks import CheckResult, all_passed, verify
 
 Progress = Callable[[str], None]
@@ -83,7 +83,7 @@ def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float
     timings["compile"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say(f"solving ({loaded.mechanism.name})")
-    allocation = final_sweep(problem, loaded.mechanism.solve(problem))
+    allocation = allocate(problem, loaded.mechanism)
     timings["solve"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say("verifying")

@@ -7,13 +7,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from allocator.policy.eligibility import EXCLUSION_REASONS
+from allocator.pipeline.reasons import reasons
 from allocator.policy.lottery import lottery_numbers
 from allocator.problem.compiled import (
-    SOURCE_CATCHMENT,
     SOURCE_NAMES,
-    SOURCE_OVERFLOW,
-    SOURCE_STATED,
     TIE_MASK,
     TIER_SHIFT,
     CompiledProblem,
@@ -49,7 +46,6 @@ def school_outcomes(problem: CompiledProblem, allocation: Allocation) -> pd.Data
 def assignments_table(problem: CompiledProblem, allocation: Allocation, schools: pd.DataFrame,
                       applicants: pd.DataFrame) -> pd.DataFrame:
     """One row per applicant, in input order (CONTRACT.md columns first)."""
-    n = problem.applicant_count
     school = allocation.assigned_school
     placed = school >= 0
     arc = allocation.assigned_arc
@@ -66,9 +62,12 @@ def assignments_table(problem: CompiledProblem, allocation: Allocation, schools:
     choice_rank = np.where(has_arc, arc - problem.arc_start[:-1] + 1, -1)
     status = np.where(placed, "placed", np.where(problem.exclusion != "", "excluded", "unplaced"))
     tier_names = np.array(list(problem.tier_names) + [""], dtype=object)
-    code, reason = _reasons(problem, allocation, tier, source, choice_rank)
+    published = published_tiers(problem, tier)
+    label = np.where(tier >= 0, published.astype(str) + " (" + tier_names[tier] + ")", "")
+    cutoffs = first_choice_cutoffs(problem, allocation)
+    code, reason = reasons(problem, allocation, label, source, choice_rank, cutoffs)
     school_ids = schools["school_id"].to_numpy(dtype=object)
-    tier_column = pd.Series(tier, dtype="Int64").mask(tier < 0)
+    tier_column = pd.Series(published, dtype="Int64").mask(published < 0)
     rank_column = pd.Series(choice_rank, dtype="Int64").mask(choice_rank <= 0)
     frame = pd.DataFrame({
         "applicant_id": problem.applicant_ids,
@@ -89,43 +88,48 @@ def assignments_table(problem: CompiledProblem, allocation: Allocation, schools:
     return frame[list(ASSIGNMENT_COLUMNS)]
 
 
-def _reasons(problem: CompiledProblem, allocation: Allocation, tier: np.ndarray,
-             source: np.ndarray, choice_rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A short machine code and a sentence a parent can read, per applicant."""
-    n = problem.applicant_count
-    names = np.array(list(problem.tier_names) + [""], dtype=object)
-    code = np.full(n, "unplaced", dtype=object)
-    reason = np.full(n, "not placed: every school on the effective list was full and no "
-                        "school of the county had a free seat left", dtype=object)
-    empty_list = np.diff(problem.arc_start) == 0
-    reason[empty_list] = "not placed: no school on the effective list"
-    rank_text = choice_rank.astype(str)
-    tier_text = names[tier]
-    for value, label in ((SOURCE_STATED, "choice"), (SOURCE_CATCHMENT, "catchment"),
-                         (SOURCE_OVERFLOW, "overflow")):
-        mask = source == value
-        code[mask] = label
-    stated = source == SOURCE_STATED
-    reason[stated] = ("admitted at stated choice " + rank_text[stated] + " in tier "
-                      + tier_text[stated])
-    catchment = source == SOURCE_CATCHMENT
-    reason[catchment] = ("admitted at catchment school (choice " + rank_text[catchment]
-                         + ") in tier " + tier_text[catchment])
-    overflow = source == SOURCE_OVERFLOW
-    reason[overflow] = ("redirected: catchment school(s) full; admitted at the nearest school "
-                        "with seats (choice " + rank_text[overflow] + ") in tier "
-                        + tier_text[overflow])
-    redirected = (choice_rank > 1) & ~stated
-    reason[redirected & catchment] = reason[redirected & catchment] + "; better choices were full"
-    swept = allocation.placed_by == PLACED_BY_SWEEP
-    code[swept] = "sweep"
-    reason[swept] = ("placed by the county-wide sweep (统筹) at the nearest school with a free "
-                     "seat: every school on the effective list was full")
-    for exclusion, text in EXCLUSION_REASONS.items():
-        mask = problem.exclusion == exclusion
-        code[mask] = f"excluded:{exclusion}"
-        reason[mask] = f"excluded: {text}"
-    return code, reason
+def published_tiers(problem: CompiledProblem, tier: np.ndarray) -> np.ndarray:
+    """Tier numbers as published for each applicant's stage (-1 stays -1)."""
+    result = np.full(len(tier), -1, dtype=np.int64)
+    for stage, numbers in problem.tier_numbers.items():
+        mask = (problem.applicant_stage == stage) & (tier >= 0)
+        result[mask] = numbers[tier[mask]]
+    return result
+
+
+def first_choice_cutoffs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
+    """Per applicant: cut-off of its first public school if that school turned people away."""
+    outcome = school_outcomes(problem, allocation)
+    worst = outcome["worst_key"].to_numpy()
+    turned_away = (outcome["rejected"].to_numpy() > 0) & (worst >= 0)
+    public_arc = np.flatnonzero(~problem.arc_private)
+    arc_applicant = problem.arc_applicant()[public_arc]
+    first = public_arc[np.r_[True, arc_applicant[1:] != arc_applicant[:-1]]] if len(
+        public_arc) else public_arc
+    text = np.full(problem.applicant_count, "", dtype=object)
+    school = problem.arc_school[first]
+    has = turned_away[school]
+    tier = (worst[school[has]] >> TIER_SHIFT) & 0xFF
+    names = np.array(problem.tier_names, dtype=object)
+    lottery = _cutoff_lottery(problem, worst[school[has]])
+    applicant = problem.arc_applicant()[first[has]]
+    text[applicant] = ["tier " + str(names[t]) + f", lottery {v:.4f}" for t, v in zip(
+        tier, lottery, strict=True)]
+    return text
+
+
+def _cutoff_lottery(problem: CompiledProblem, worst_key: np.ndarray) -> np.ndarray:
+    """Lottery number of the applicant holding each cut-off key."""
+    tie = worst_key & TIE_MASK
+    tier = (worst_key >> TIER_SHIFT) & 0xFF
+    private = tier == len(problem.tier_names) - 1
+    by_rank = np.empty(problem.applicant_count, dtype=np.int64)
+    by_rank[problem.tie_rank] = np.arange(problem.applicant_count)
+    by_lottery = np.argsort(problem.draws, kind="stable")
+    rank = np.clip(tie, 0, max(problem.applicant_count - 1, 0))
+    applicant = np.where(private & (problem.tier_names[-1] == "private_lottery"),
+                         by_lottery[rank], by_rank[rank])
+    return lottery_numbers(problem.draws)[applicant]
 
 
 def schools_table(problem: CompiledProblem, allocation: Allocation,
@@ -137,13 +141,8 @@ def schools_table(problem: CompiledProblem, allocation: Allocation,
     worst = outcome["worst_key"].to_numpy()
     has_cutoff = oversubscribed & (worst >= 0)
     cutoff_tier = (worst >> TIER_SHIFT) & 0xFF
-    tie = worst & TIE_MASK
-    applicant_by_tie = np.empty(problem.applicant_count, dtype=np.int64)
-    applicant_by_tie[problem.tie_rank] = np.arange(problem.applicant_count)
-    lottery = lottery_numbers(problem.draws)
-    cutoff_lottery = np.where(has_cutoff, lottery[applicant_by_tie[np.clip(
-        tie, 0, max(problem.applicant_count - 1, 0))]] if problem.applicant_count else 0.0,
-        np.nan)
+    cutoff_lottery = np.where(has_cutoff, _cutoff_lottery(problem, np.maximum(worst, 0))
+                              if problem.applicant_count else 0.0, np.nan)
     names = np.array(list(problem.tier_names), dtype=object)
     frame = pd.DataFrame({
         "school_id": problem.school_ids,

@@ -37,6 +37,8 @@ class Tier(Strict):
     all_of: tuple[str, ...] = Field((), description="predicates that must all hold")
     any_of: tuple[str, ...] = Field((), description="at least one must hold (if given)")
     none_of: tuple[str, ...] = Field((), description="predicates that must not hold")
+    stages: tuple[Literal["primary", "junior"], ...] = Field(
+        (), description="stages the rung applies to (empty = every stage)")
 
     @field_validator("all_of", "any_of", "none_of")
     @classmethod
@@ -69,6 +71,36 @@ class Overflow(Strict):
                           "school of the county with a free seat")
 
 
+class Siblings(Strict):
+    """Older-sibling requests (长幼随学) and siblings applying together (twins)."""
+
+    older_sibling: Literal["within_tier", "own_tier", "tier_zero", "off"] = Field(
+        "within_tier", description="where an older-sibling request ranks at the sibling's "
+        "school: first inside the applicant's own tier, a tier of its own after the catchment "
+        "tiers, in tier 0, or not honoured")
+    together: Literal["required", "preferred"] = Field(
+        "required", description="siblings of one sibling_group: always one school, or one "
+        "school when possible and individually otherwise")
+
+
+class Guarantee(Strict):
+    """Groups every one of whom must be enrolled (应入尽入)."""
+
+    categories: tuple[str, ...] = Field(
+        ("left_behind", "unsupported", "orphan", "low_income"),
+        description="category tags of the guaranteed groups")
+    disabled_mainstream: bool = Field(True, description="disabled children in mainstream "
+                                                        "classes are guaranteed too")
+
+
+class Inclusion(Strict):
+    """Disabled children in mainstream classes (随班就读)."""
+
+    resource_room_radius_km: float = Field(
+        5.0, ge=0, description="prefer the nearest school with a resource room within this "
+                               "distance, ahead of the catchment school")
+
+
 class Age(Strict):
     """Grade-1 age rule: aged ``minimum`` by the cut-off day of the entry year."""
 
@@ -97,6 +129,11 @@ class Policy(Strict):
     overflow: Overflow = Field(default_factory=Overflow, description="overflow placement")
     stated_choices_outside_catchment: bool = Field(
         False, description="honour stated public choices outside the applicant's catchment")
+    siblings: Siblings = Field(default_factory=Siblings, description="sibling rules")
+    guarantee: Guarantee = Field(default_factory=Guarantee, description="guaranteed groups")
+    inclusion: Inclusion = Field(default_factory=Inclusion, description="inclusive education")
+    private_round: bool = Field(True, description="private schools (公民同招) draw lots in a "
+                                                  "round of their own before the public round")
 
     @field_validator("tie_breaks")
     @classmethod
@@ -117,6 +154,14 @@ class Policy(Strict):
             raise ValueError(f"unknown category tag(s) {', '.join(unknown)}")
         return names
 
+    @field_validator("guarantee")
+    @classmethod
+    def _known_guarantee_categories(cls, guarantee: Guarantee) -> Guarantee:
+        unknown = [name for name in guarantee.categories if name not in CATEGORY_TAGS]
+        if unknown:
+            raise ValueError(f"unknown category tag(s) {', '.join(unknown)}")
+        return guarantee
+
     @model_validator(mode="after")
     def _ladder_is_complete(self) -> Policy:
         if self.kind == "ladder":
@@ -131,6 +176,32 @@ class Policy(Strict):
         if len(self.tiers) > 200:
             raise ValueError("at most 200 tiers")
         return self
+
+    def ladder(self) -> tuple[Tier, ...]:
+        """The tiers in force, with the older-sibling rule applied.
+
+        ``own_tier`` inserts an ``older_sibling`` rung before the last (catch-all)
+        rung; ``tier_zero`` lets an older-sibling request match the first rung.
+        ``within_tier`` and ``off`` leave the ladder as written (``within_tier``
+        acts inside a tier, see :func:`allocator.policy.tiers`).
+        """
+        tiers = list(self.tiers)
+        if self.kind != "ladder":
+            return tuple(tiers)
+        rule = self.siblings.older_sibling
+        sibling_rung = Tier(name="older_sibling", label_zh="长幼随学",
+                            label_en="older sibling at this school",
+                            all_of=("older_sibling_here",))
+        if rule == "own_tier":
+            tiers.insert(len(tiers) - 1, sibling_rung)
+        elif rule == "tier_zero":
+            first = tiers[0]
+            if first.any_of and not first.all_of:
+                tiers[0] = first.model_copy(
+                    update={"any_of": (*first.any_of, "older_sibling_here")})
+            else:
+                tiers.insert(0, sibling_rung)
+        return tuple(tiers)
 
     @property
     def uses_zones(self) -> bool:

@@ -50,28 +50,53 @@ def arc_conditions(needed: set[str], catchments: Catchments, applicants: pd.Data
             zone = catchments.applicant_zones[field][arc_applicant]
             result[name] = catchments.serves(arc_school, zone)
     school_ids = schools["school_id"].to_numpy(dtype=object)
-    for column, name in (("sibling_school", "older_sibling_here"),
-                         ("feeder_school", "feeder_school_here")):
-        if name in needed:
-            wanted = applicants[column].to_numpy(dtype=object)[arc_applicant]
-            result[name] = wanted == school_ids[arc_school]
-    if "nine_year_continuing" in needed:
-        feeder = applicants["feeder_school"].to_numpy(dtype=object)[arc_applicant]
-        result["nine_year_continuing"] = (feeder == school_ids[arc_school]) & schools[
-            "nine_year"].to_numpy(dtype=bool)[arc_school]
+    if "older_sibling_here" in needed:
+        wanted = applicants["sibling_school"].to_numpy(dtype=object)[arc_applicant]
+        result["older_sibling_here"] = wanted == school_ids[arc_school]
+    if needed & {"feeder_school_here", "nine_year_continuing"}:
+        fed, nine_year = feeder_relations(applicants, schools, arc_applicant, arc_school)
+        result["feeder_school_here"] = fed
+        result["nine_year_continuing"] = nine_year
     if "listed_by_school" in needed:
         result["listed_by_school"] = listed if listed is not None else np.zeros(
             len(arc_applicant), bool)
     return result
 
 
+def feeder_relations(applicants: pd.DataFrame, schools: pd.DataFrame, arc_applicant: np.ndarray,
+                     arc_school: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per arc: the applicant's feeder primary feeds this junior school (对口直升), and
+    the applicant continues inside a nine-year school (九年一贯制)."""
+    school_ids = schools["school_id"].to_numpy(dtype=object)
+    position = pd.Index(schools["school_id"])
+    feeder = applicants["feeder_school"].to_numpy(dtype=object)[arc_applicant]
+    feeder_position = position.get_indexer(feeder)
+    feeds = schools["feeds_into"].to_numpy(dtype=object)
+    nine_year = schools["nine_year"].to_numpy(dtype=bool)
+    target = school_ids[arc_school]
+    has = np.flatnonzero(feeder_position >= 0)
+    fed = np.zeros(len(arc_applicant), dtype=bool)
+    fed[has] = [f";{t};" in f";{feeds[p]};" for t, p in zip(target[has], feeder_position[has],
+                                                              strict=True)]
+    continuing = np.zeros(len(arc_applicant), dtype=bool)
+    continuing[has] = nine_year[feeder_position[has]] & (fed[has] | (feeder[has] == target[has]))
+    return fed, continuing
+
+
 def assign_tiers(policy: Policy, per_applicant: dict[str, np.ndarray],
-                 per_arc: dict[str, np.ndarray], arc_applicant: np.ndarray) -> np.ndarray:
-    """Tier index per arc: the first rung of the ladder whose conditions all hold."""
-    tier = np.full(len(arc_applicant), len(policy.tiers) - 1, dtype=np.int16)
+                 per_arc: dict[str, np.ndarray], arc_applicant: np.ndarray,
+                 applicant_stage: np.ndarray | None = None) -> np.ndarray:
+    """Tier index per arc: the first rung of :meth:`Policy.ladder` whose conditions hold.
+
+    A rung limited to some ``stages`` only matches applicants of those stages.
+    """
+    ladder = policy.ladder()
+    tier = np.full(len(arc_applicant), len(ladder) - 1, dtype=np.int16)
     undecided = np.ones(len(arc_applicant), dtype=bool)
-    for index, rung in enumerate(policy.tiers):
+    for index, rung in enumerate(ladder):
         match = undecided.copy()
+        if rung.stages and applicant_stage is not None:
+            match &= np.isin(applicant_stage[arc_applicant], list(rung.stages))
         for name in rung.all_of:
             match &= _truth(name, per_applicant, per_arc, arc_applicant)
         if rung.any_of:
@@ -95,8 +120,23 @@ def _truth(name: str, per_applicant, per_arc, arc_applicant) -> np.ndarray:
 
 
 def needed_predicates(policy: Policy) -> set[str]:
-    """Every predicate the policy's ladder refers to."""
-    return {name for rung in policy.tiers for name in (*rung.all_of, *rung.any_of, *rung.none_of)}
+    """Every predicate the policy's ladder refers to (plus the older-sibling one)."""
+    names = {name for rung in policy.ladder()
+             for name in (*rung.all_of, *rung.any_of, *rung.none_of)}
+    if policy.kind == "ladder" and policy.siblings.older_sibling != "off":
+        names.add("older_sibling_here")
+    return names
+
+
+def local_tier_numbers(policy: Policy, stage: str) -> np.ndarray:
+    """Published tier number per rung for one stage: rungs of other stages are skipped."""
+    numbers = np.full(len(policy.ladder()), -1, dtype=np.int64)
+    count = 0
+    for index, rung in enumerate(policy.ladder()):
+        if not rung.stages or stage in rung.stages:
+            numbers[index] = count
+            count += 1
+    return numbers
 
 
 def tie_break_rank(applicants: pd.DataFrame, policy: Policy, draws: np.ndarray) -> np.ndarray:

@@ -1,12 +1,13 @@
 """Compiling a validated scenario and policy into a :class:`CompiledProblem`.
 
-The effective list of an applicant under a ladder policy is, in order:
-
-1. stated choices (``preferences``) that are the applicant's catchment schools
-   (or private schools, or any school if the policy allows), in stated order;
-2. the other catchment schools, best tier first, then nearest;
-3. overflow: the ``overflow.candidates`` nearest other public schools of the
-   same county and stage, schools of the catchment school's group first.
+The effective list of an applicant under a ladder policy is, in order: an
+older-sibling request, the nearest resource-room school (disabled children in
+mainstream classes), feeder junior schools (grade 7), stated choices that are
+catchment schools (or private schools, or any school if the policy allows) in
+stated order, the other catchment schools (best tier first, then nearest), and
+``overflow.candidates`` nearest other public schools of the same county and
+stage, schools of the catchment school's group first. Stated private schools
+form the private round (公民同招) when the policy has one.
 
 Under ``explicit`` the list is exactly ``preferences``.
 """
@@ -17,13 +18,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.model.scenario import Scenario
-from allocator.policy.catchments import (
-    ZONE_FIELDS,
-    Catchments,
-    build_catchments,
-    in_sorted,
-    unique_sorted,
-)
+from allocator.policy.catchments import Catchments, build_catchments
 from allocator.policy.config import Policy
 from allocator.policy.eligibility import exclusions
 from allocator.policy.lottery import lottery_draws
@@ -31,20 +26,35 @@ from allocator.policy.tiers import (
     applicant_conditions,
     arc_conditions,
     assign_tiers,
+    local_tier_numbers,
     needed_predicates,
     tie_break_rank,
 )
 from allocator.problem.compiled import (
     SOURCE_CATCHMENT,
+    SOURCE_FEEDER,
     SOURCE_OVERFLOW,
+    SOURCE_RESOURCE_ROOM,
+    SOURCE_SIBLING,
     SOURCE_STATED,
     CompiledProblem,
     pack_priority,
 )
 from allocator.problem.distance import applicant_positions, haversine_km, zone_centres
+from allocator.problem.lists import (
+    LIST_ORDER,
+    catchment_arcs,
+    feeder_arcs,
+    first_of_each_pair,
+    resource_room_arcs,
+    sibling_arcs,
+    stated_arcs,
+    stated_in_catchment,
+)
 from allocator.problem.overflow import nearest_overflow
 
 _FAR_KM = 1.0e5
+PRIVATE_TIER_NAME = "private_lottery"
 
 
 def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledProblem:
@@ -58,6 +68,8 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
     school_lon = schools["lon"].to_numpy(dtype=np.float64)
     applicant_lat = applicants["lat"].to_numpy(dtype=np.float64)
     applicant_lon = applicants["lon"].to_numpy(dtype=np.float64)
+    ladder = policy.ladder()
+    tier_names = tuple(t.name for t in ladder)
     if policy.kind == "explicit":
         arcs = _explicit_arcs(scenario, exclusion, tie)
     else:
@@ -70,24 +82,36 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
             [catchments.applicant_zones[f] for f in ("residence_zone", "hukou_zone",
                                                       "property_zone")],
             centre_lat, centre_lon)
-        arcs = _ladder_arcs(scenario, policy, catchments, exclusion, tie, applicant_unit,
+        arcs = _ladder_arcs(scenario, policy, catchments, exclusion, tie, draws, applicant_unit,
                             school_unit, (applicant_lat, applicant_lon, school_lat, school_lon))
+        if policy.private_round:
+            tier_names = (*tier_names, PRIVATE_TIER_NAME)
     counts = np.bincount(arcs["applicant"], minlength=len(applicants))
     arc_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    plan = schools["capacity"].to_numpy(dtype=np.int64)
+    ceiling = _ceilings(schools, policy)
+    capacity = _certified_capacity(plan, ceiling, arcs, arc_start, exclusion)
+    stages = applicants["stage"].to_numpy(dtype=object)
+    numbers = {stage: np.append(local_tier_numbers(policy, stage),
+                                [len(ladder)] * (len(tier_names) - len(ladder)))
+               for stage in ("primary", "junior")}
     return CompiledProblem(
         applicant_ids=applicants["applicant_id"].to_numpy(dtype=object),
         school_ids=schools["school_id"].to_numpy(dtype=object),
         applicant_unit=applicant_unit, school_unit=school_unit,
-        school_capacity=schools["capacity"].to_numpy(dtype=np.int64),
-        school_public=(schools["kind"] == "public").to_numpy(dtype=bool),
+        school_capacity=capacity, school_public=(schools["kind"] == "public").to_numpy(bool),
         exclusion=exclusion, arc_start=arc_start,
         arc_school=arcs["school"].astype(np.int32), arc_tier=arcs["tier"].astype(np.int16),
         arc_source=arcs["source"].astype(np.int8),
         arc_distance=arcs["distance"].astype(np.float32),
-        arc_priority=arcs["priority"], tier_names=tuple(t.name for t in policy.tiers),
+        arc_priority=arcs["priority"], tier_names=tier_names,
         draws=draws, tie_rank=tie, applicant_lat=applicant_lat, applicant_lon=applicant_lon,
         school_lat=school_lat, school_lon=school_lon,
-        final_sweep=policy.overflow.final_sweep and policy.kind == "ladder")
+        final_sweep=policy.overflow.final_sweep and policy.kind == "ladder",
+        school_plan=plan, school_ceiling=ceiling, arc_private=arcs["private"],
+        applicant_group=_groups(applicants, exclusion), groups_together=policy.siblings.together,
+        applicant_guaranteed=_guaranteed(applicants, policy), applicant_stage=stages,
+        tier_numbers=numbers)
 
 
 def _units(applicants: pd.DataFrame, schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -96,6 +120,48 @@ def _units(applicants: pd.DataFrame, schools: pd.DataFrame) -> tuple[np.ndarray,
     school_label = (schools["county"].astype(str) + "\x1f" + schools["stage"]).to_numpy()
     codes, _ = pd.factorize(np.concatenate([school_label, applicant_label]), sort=True)
     return codes[len(school_label):].astype(np.int64), codes[:len(school_label)].astype(np.int64)
+
+
+def _groups(applicants: pd.DataFrame, exclusion: np.ndarray) -> np.ndarray:
+    """Group code per applicant for sibling groups with two or more placeable members."""
+    labels = applicants["sibling_group"].to_numpy(dtype=object)
+    labels = np.where(exclusion == "", labels, "")
+    codes, _ = pd.factorize(labels, sort=True)
+    codes = np.where(labels == "", -1, codes).astype(np.int64)
+    sizes = np.bincount(codes[codes >= 0], minlength=max(int(codes.max(initial=-1)) + 1, 1))
+    return np.where((codes >= 0) & (sizes[np.maximum(codes, 0)] >= 2), codes, -1)
+
+
+def _guaranteed(applicants: pd.DataFrame, policy: Policy) -> np.ndarray:
+    guaranteed = np.zeros(len(applicants), dtype=bool)
+    for tag in policy.guarantee.categories:
+        guaranteed |= applicants[f"is_{tag}"].to_numpy(dtype=bool)
+    if policy.guarantee.disabled_mainstream:
+        guaranteed |= (applicants["is_disabled"]
+                       & (applicants["disability_plan"] == "mainstream")).to_numpy(dtype=bool)
+    return guaranteed
+
+
+def _ceilings(schools: pd.DataFrame, policy: Policy) -> np.ndarray:
+    """Seats no placement may pass: classes x the per-class ceiling (56).
+
+    Where ``classes`` is not given, the classes the plan needs at the stage's
+    class size are assumed.
+    """
+    plan = schools["capacity"].to_numpy(dtype=np.int64)
+    size = schools["stage"].map(dict(policy.class_size)).fillna(45).to_numpy(dtype=np.int64)
+    classes = schools["classes"].fillna(-1).to_numpy(dtype=np.int64)
+    assumed = -(-plan // np.maximum(size, 1))
+    return np.where(classes >= 0, classes, assumed) * policy.class_size_ceiling
+
+
+def _certified_capacity(plan, ceiling, arcs, arc_start, exclusion) -> np.ndarray:
+    """Raise a plan where more certified children (tier 0) put it first, up to the ceiling."""
+    first = arc_start[:-1][(np.diff(arc_start) > 0) & (exclusion == "")]
+    public_first = first[~arcs["private"][first]]
+    certified = public_first[arcs["tier"][public_first] == 0]
+    demand = np.bincount(arcs["school"][certified], minlength=len(plan))
+    return np.maximum(plan, np.minimum(demand, np.maximum(ceiling, plan)))
 
 
 def _explicit_arcs(scenario: Scenario, exclusion: np.ndarray, tie: np.ndarray) -> dict:
@@ -121,48 +187,107 @@ def _explicit_arcs(scenario: Scenario, exclusion: np.ndarray, tie: np.ndarray) -
     order = np.lexsort((rank, applicant))
     return {"applicant": applicant[order], "school": school[order],
             "source": np.zeros(len(school), np.int8), "tier": tier[order],
-            "distance": np.full(len(school), np.nan),
+            "distance": np.full(len(school), np.nan), "private": np.zeros(len(school), bool),
             "priority": pack_priority(school, tier, sub)[order]}
 
 
 def _ladder_arcs(scenario: Scenario, policy: Policy, catchments: Catchments,
-                 exclusion: np.ndarray, tie: np.ndarray, applicant_unit: np.ndarray,
-                 school_unit: np.ndarray, positions: tuple[np.ndarray, ...]) -> dict:
+                 exclusion: np.ndarray, tie: np.ndarray, draws: np.ndarray,
+                 applicant_unit: np.ndarray, school_unit: np.ndarray,
+                 positions: tuple[np.ndarray, ...]) -> dict:
     """Arcs of the effective lists, grouped by applicant, best choice first."""
     applicants, schools = scenario.applicants, scenario.schools
     public = (schools["kind"] == "public").to_numpy(dtype=bool)
     eligible = exclusion == ""
-    applicant, school, source, stated_rank = _stated_and_catchment(
-        scenario, policy, catchments, eligible, applicant_unit, school_unit, public)
+    applicant, school, source, rank = _listed_arcs(
+        scenario, policy, catchments, eligible, applicant_unit, school_unit, public, positions)
     applicant_lat, applicant_lon, school_lat, school_lon = positions
     distance = haversine_km(applicant_lat[applicant], applicant_lon[applicant],
                             school_lat[school], school_lon[school])
     tier = _tiers(policy, catchments, applicants, schools, applicant, school)
     finite = np.where(np.isnan(distance), _FAR_KM, distance)
-    # stated choices by stated position, catchment schools by tier then distance
-    key1 = np.where(source == SOURCE_CATCHMENT, tier, stated_rank)
+    key1 = np.where(source == SOURCE_CATCHMENT, tier, rank)
     key2 = np.where(source == SOURCE_STATED, 0.0, finite)
-    order = np.lexsort((school, key2, key1, source, applicant))
+    # private-round choices are decided first, so they lead the list
+    private = policy.private_round & ~public[school] & (source == SOURCE_STATED)
+    order = np.lexsort((school, key2, key1, np.where(private, -1, LIST_ORDER[source]),
+                        applicant))
     arcs = {"applicant": applicant[order], "school": school[order], "source": source[order],
             "tier": tier[order], "distance": distance[order]}
     if policy.overflow.enabled and policy.overflow.candidates > 0:
-        listed_keys = np.sort(applicant * len(public) + school)
-        home_group = _home_group(applicant, school, source, distance, schools, len(applicants))
-        o_applicant, o_school, _, o_distance = nearest_overflow(
-            eligible, applicant_unit, school_unit, public, positions, home_group,
-            schools["group"].to_numpy(dtype=object), policy.overflow.candidates,
-            policy.overflow.same_group_first, listed_keys)
-        overflow = {"applicant": o_applicant, "school": o_school,
-                    "source": np.full(len(o_school), SOURCE_OVERFLOW, np.int8),
-                    "tier": _tiers(policy, catchments, applicants, schools, o_applicant,
-                                   o_school),
-                    "distance": o_distance}
-        # both parts are grouped by applicant in list order; a stable sort by applicant
-        # interleaves them without disturbing that order (timsort merges the runs)
-        merged = {name: np.concatenate([arcs[name], overflow[name]]) for name in arcs}
-        order = np.argsort(merged["applicant"], kind="stable")
-        arcs = {name: values[order] for name, values in merged.items()}
-    arcs["priority"] = pack_priority(arcs["school"], arcs["tier"], tie[arcs["applicant"]])
+        arcs = _with_overflow(arcs, scenario, policy, catchments, eligible, applicant_unit,
+                              school_unit, public, positions)
+    return _prioritise(arcs, policy, applicants, schools, public, tie, draws)
+
+
+def _listed_arcs(scenario, policy, catchments, eligible, applicant_unit, school_unit, public,
+                 positions):
+    """Front arcs, stated choices and catchment schools, one arc per (applicant, school)."""
+    def same_unit_public(applicant, school):
+        return public[school] & (school_unit[school] == applicant_unit[applicant])
+
+    s_applicant, s_school, s_rank = stated_arcs(scenario, eligible)
+    h_applicant, h_school = catchment_arcs(catchments, eligible, applicant_unit, school_unit,
+                                           public)
+    in_catchment = stated_in_catchment(s_applicant, s_school, h_applicant, h_school,
+                                       len(public))
+    keep = (school_unit[s_school] == applicant_unit[s_applicant]) & (
+        in_catchment | ~public[s_school] | policy.stated_choices_outside_catchment)
+    disabled = (scenario.applicants["is_disabled"]
+                & (scenario.applicants["disability_plan"] == "mainstream")).to_numpy(bool)
+    parts = [
+        (s_applicant[keep], s_school[keep], SOURCE_STATED, s_rank[keep]),
+        (h_applicant, h_school, SOURCE_CATCHMENT, None),
+        (*sibling_arcs(scenario, policy, eligible, same_unit_public), SOURCE_SIBLING, None),
+        (*feeder_arcs(scenario, eligible, same_unit_public), SOURCE_FEEDER, None),
+        (*resource_room_arcs(scenario, policy, eligible, disabled, applicant_unit,
+                             school_unit, public, positions), SOURCE_RESOURCE_ROOM, None),
+    ]
+    applicant = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    school = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    source = np.concatenate([np.full(len(p[0]), p[2], np.int8) for p in parts])
+    rank = np.concatenate([p[3] if p[3] is not None else np.zeros(len(p[0]), np.int64)
+                           for p in parts])
+    return first_of_each_pair(applicant, school, source, rank, len(public))
+
+
+def _with_overflow(arcs, scenario, policy, catchments, eligible, applicant_unit, school_unit,
+                   public, positions) -> dict:
+    applicants, schools = scenario.applicants, scenario.schools
+    listed_keys = np.sort(arcs["applicant"] * len(public) + arcs["school"])
+    home_group = _home_group(arcs, schools, len(applicants))
+    o_applicant, o_school, _, o_distance = nearest_overflow(
+        eligible, applicant_unit, school_unit, public, positions, home_group,
+        schools["group"].to_numpy(dtype=object), policy.overflow.candidates,
+        policy.overflow.same_group_first, listed_keys)
+    overflow = {"applicant": o_applicant, "school": o_school,
+                "source": np.full(len(o_school), SOURCE_OVERFLOW, np.int8),
+                "tier": _tiers(policy, catchments, applicants, schools, o_applicant, o_school),
+                "distance": o_distance}
+    # both parts are grouped by applicant in list order; a stable sort by applicant
+    # interleaves them without disturbing that order (timsort merges the runs)
+    merged = {name: np.concatenate([arcs[name], overflow[name]]) for name in arcs}
+    order = np.argsort(merged["applicant"], kind="stable")
+    return {name: values[order] for name, values in merged.items()}
+
+
+def _prioritise(arcs, policy, applicants, schools, public, tie, draws) -> dict:
+    """Private-round flags and packed priority keys (lottery only at private schools)."""
+    school_ids = schools["school_id"].to_numpy(dtype=object)
+    private = ~public[arcs["school"]] if policy.private_round else np.zeros(
+        len(arcs["school"]), bool)
+    sibling = np.zeros(len(arcs["school"]), dtype=bool)
+    if policy.siblings.older_sibling == "within_tier":
+        wanted = applicants["sibling_school"].to_numpy(dtype=object)[arcs["applicant"]]
+        sibling = wanted == school_ids[arcs["school"]]
+    lottery_order = np.argsort(draws, kind="stable")
+    lottery_rank = np.empty(len(draws), dtype=np.int64)
+    lottery_rank[lottery_order] = np.arange(len(draws))
+    private_tier = len(policy.ladder())
+    tier = np.where(private, private_tier, arcs["tier"]).astype(np.int16)
+    sub = np.where(private, lottery_rank[arcs["applicant"]], tie[arcs["applicant"]])
+    arcs = dict(arcs, tier=tier, private=private)
+    arcs["priority"] = pack_priority(arcs["school"], tier, sub, sibling & ~private)
     return arcs
 
 
@@ -170,62 +295,22 @@ def _tiers(policy, catchments, applicants, schools, applicant, school) -> np.nda
     per_applicant = applicant_conditions(applicants, policy)
     per_arc = arc_conditions(needed_predicates(policy), catchments, applicants, schools,
                              applicant, school)
-    return assign_tiers(policy, per_applicant, per_arc, applicant)
+    return assign_tiers(policy, per_applicant, per_arc, applicant,
+                        applicants["stage"].to_numpy(dtype=object))
 
 
-def _stated_and_catchment(scenario, policy, catchments, eligible, applicant_unit, school_unit,
-                          public):
-    school_index = pd.Index(scenario.schools["school_id"])
-    preferences = scenario.preferences
-    s_applicant = preferences["applicant_position"].to_numpy(dtype=np.int64)
-    s_school = school_index.get_indexer(preferences["school_id"]).astype(np.int64)
-    s_rank = preferences["rank"].to_numpy(dtype=np.int64)
-    parts_a, parts_s = [], []
-    for field in ZONE_FIELDS:
-        zone = catchments.applicant_zones[field]
-        who = np.flatnonzero((zone >= 0) & eligible)
-        start = catchments.zone_school_start[zone[who]]
-        count = catchments.zone_school_start[zone[who] + 1] - start
-        parts_a.append(np.repeat(who, count))
-        offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        parts_s.append(catchments.zone_schools[np.repeat(start, count) + offsets])
-    h_applicant = np.concatenate(parts_a).astype(np.int64)
-    h_school = np.concatenate(parts_s).astype(np.int64)
-    keep_home = public[h_school] & (school_unit[h_school] == applicant_unit[h_applicant])
-    h_applicant, h_school = h_applicant[keep_home], h_school[keep_home]
-    home_keys = unique_sorted(h_applicant * len(public) + h_school)
-    in_catchment = in_sorted(s_applicant * len(public) + s_school, home_keys)
-    keep = (eligible[s_applicant] & (school_unit[s_school] == applicant_unit[s_applicant])
-            & (in_catchment | ~public[s_school] | policy.stated_choices_outside_catchment))
-    applicant = np.concatenate([s_applicant[keep], h_applicant])
-    school = np.concatenate([s_school[keep], h_school])
-    source = np.concatenate([np.full(keep.sum(), SOURCE_STATED, np.int8),
-                             np.full(len(h_school), SOURCE_CATCHMENT, np.int8)])
-    rank = np.concatenate([s_rank[keep], np.zeros(len(h_school), np.int64)])
-    return _first_of_each_pair(applicant, school, source, rank, len(public))
-
-
-def _first_of_each_pair(applicant, school, source, rank, school_count):
-    """Drop repeated (applicant, school) pairs, keeping the best source."""
-    order = np.lexsort((rank, source, school, applicant))
-    pair = (applicant * school_count + school)[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = pair[1:] != pair[:-1]
-    chosen = order[first]
-    return applicant[chosen], school[chosen], source[chosen], rank[chosen]
-
-
-def _home_group(applicant, school, source, distance, schools, applicant_count) -> np.ndarray:
+def _home_group(arcs: dict, schools: pd.DataFrame, applicant_count: int) -> np.ndarray:
     """School group (教育集团) of each applicant's nearest catchment school ('' if none)."""
     groups = schools["group"].to_numpy(dtype=object)
-    home = np.flatnonzero(source == SOURCE_CATCHMENT)
+    home = np.flatnonzero(arcs["source"] == SOURCE_CATCHMENT)
     result = np.full(applicant_count, "", dtype=object)
     if len(home) == 0:
         return result
-    finite = np.where(np.isnan(distance[home]), _FAR_KM, distance[home])
-    order = np.lexsort((school[home], finite, applicant[home]))
+    applicant, school = arcs["applicant"][home], arcs["school"][home]
+    finite = np.where(np.isnan(arcs["distance"][home]), _FAR_KM, arcs["distance"][home])
+    order = np.lexsort((school, finite, applicant))
     first = np.ones(len(order), dtype=bool)
-    first[1:] = applicant[home][order][1:] != applicant[home][order][:-1]
-    chosen = home[order[first]]
+    first[1:] = applicant[order][1:] != applicant[order][:-1]
+    chosen = order[first]
     result[applicant[chosen]] = groups[school[chosen]]
     return result

@@ -2,29 +2,38 @@
 
 Candidate arcs applicant -> school are stored sorted by (applicant, choice
 rank) as CSR arrays. Each arc carries its tier, source, distance and a packed
-``priority`` key: ``school << 44 | tier << 36 | tie-break rank``. Lower is
-better, keys are unique, and sorting arcs by key groups them by school in the
-school's priority order, which is what makes vectorised mechanisms simple.
+``priority`` key: ``school << 44 | tier << 36 | not_sibling << 35 | tie-break
+rank``. Lower is better, keys are unique, and sorting arcs by key groups them
+by school in the school's priority order, which is what makes vectorised
+mechanisms simple. ``not_sibling`` is 0 for an older-sibling request at the
+sibling's school under the ``within_tier`` rule (长幼随学 first inside its tier).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 SCHOOL_SHIFT = 44
 TIER_SHIFT = 36
-TIE_MASK = (1 << TIER_SHIFT) - 1
+SIBLING_SHIFT = 35
+TIE_MASK = (1 << SIBLING_SHIFT) - 1
 
 SOURCE_STATED, SOURCE_CATCHMENT, SOURCE_OVERFLOW = 0, 1, 2
-SOURCE_NAMES: tuple[str, ...] = ("stated_choice", "catchment", "overflow")
+SOURCE_SIBLING, SOURCE_RESOURCE_ROOM, SOURCE_FEEDER = 3, 4, 5
+SOURCE_NAMES: tuple[str, ...] = ("stated_choice", "catchment", "overflow", "older_sibling",
+                                 "resource_room", "feeder_school")
 
 
-def pack_priority(school: np.ndarray, tier: np.ndarray, tie: np.ndarray) -> np.ndarray:
+def pack_priority(school: np.ndarray, tier: np.ndarray, tie: np.ndarray,
+                  sibling: np.ndarray | None = None) -> np.ndarray:
     """Packed priority key per arc (lower = higher priority at that school)."""
-    return ((school.astype(np.int64) << SCHOOL_SHIFT) | (tier.astype(np.int64) << TIER_SHIFT)
-            | tie.astype(np.int64))
+    key = ((school.astype(np.int64) << SCHOOL_SHIFT) | (tier.astype(np.int64) << TIER_SHIFT)
+           | tie.astype(np.int64))
+    if sibling is not None:
+        key |= (~sibling.astype(bool)).astype(np.int64) << SIBLING_SHIFT
+    return key
 
 
 @dataclass(frozen=True, eq=False)
@@ -38,7 +47,12 @@ class CompiledProblem:
     applicant_unit, school_unit : np.ndarray
         Code of the (county, stage) unit; placement never crosses units.
     school_capacity : np.ndarray
-        Seats per school (int64).
+        Seats per school (int64) the mechanisms fill: the plan, raised where
+        certified children (tier 0) placed first need more, never past the ceiling.
+    school_plan : np.ndarray
+        The approved intake plan (招生计划) from ``schools.csv``.
+    school_ceiling : np.ndarray
+        Hard ceiling: classes x the policy's per-class ceiling (56).
     school_public : np.ndarray
         Public schools (the final sweep only uses these).
     exclusion : np.ndarray
@@ -57,6 +71,18 @@ class CompiledProblem:
         Positions (NaN if unknown) used by the final sweep and the reports.
     final_sweep : bool
         Whether unplaced applicants go to the nearest school with a free seat.
+    arc_private : np.ndarray
+        Arcs of the private-school round (公民同招), drawn before the public round.
+    applicant_group : np.ndarray
+        Sibling group code per applicant (-1 = none); a group is placed together.
+    groups_together : str
+        ``required`` or ``preferred`` (see :class:`allocator.policy.config.Siblings`).
+    applicant_guaranteed : np.ndarray
+        Applicants of the guaranteed groups (应入尽入).
+    applicant_stage : np.ndarray
+        Stage per applicant (``primary`` or ``junior``).
+    tier_numbers : dict[str, np.ndarray]
+        Published tier number of each rung for each stage (-1 = not of that stage).
     """
 
     applicant_ids: np.ndarray
@@ -80,6 +106,14 @@ class CompiledProblem:
     school_lat: np.ndarray
     school_lon: np.ndarray
     final_sweep: bool
+    school_plan: np.ndarray
+    school_ceiling: np.ndarray
+    arc_private: np.ndarray
+    applicant_group: np.ndarray
+    groups_together: str
+    applicant_guaranteed: np.ndarray
+    applicant_stage: np.ndarray
+    tier_numbers: dict[str, np.ndarray]
 
     @property
     def applicant_count(self) -> int:
@@ -107,6 +141,32 @@ class CompiledProblem:
                 - np.repeat(self.arc_start[:-1], np.diff(self.arc_start)) + 1)
 
     def with_capacity(self, capacity: np.ndarray) -> CompiledProblem:
-        """Same problem with other capacities (a what-if that needs no recompile)."""
-        from dataclasses import replace
-        return replace(self, school_capacity=np.asarray(capacity, dtype=np.int64))
+        """Same problem with other plans (a what-if that needs no recompile).
+
+        The certified-group expansion is kept where the new plan is still below it.
+        """
+        plan = np.asarray(capacity, dtype=np.int64)
+        expansion = self.school_capacity - self.school_plan
+        return replace(self, school_plan=plan,
+                       school_capacity=np.minimum(np.maximum(plan, plan + expansion),
+                                                  np.maximum(self.school_ceiling, plan)))
+
+    def restrict(self, arc_mask: np.ndarray, applicant_mask: np.ndarray,
+                 capacity: np.ndarray | None = None) -> tuple[CompiledProblem, np.ndarray]:
+        """Sub-problem keeping only some arcs and applicants (e.g. one admission round).
+
+        Returns the sub-problem and, for each of its arcs, the index of the arc
+        in this problem. Applicants outside ``applicant_mask`` keep their rows
+        but lose every arc.
+        """
+        keep = arc_mask & applicant_mask[self.arc_applicant()]
+        kept = np.flatnonzero(keep)
+        counts = np.bincount(self.arc_applicant()[kept], minlength=self.applicant_count)
+        start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        sub = replace(
+            self, arc_start=start, arc_school=self.arc_school[kept],
+            arc_tier=self.arc_tier[kept], arc_source=self.arc_source[kept],
+            arc_distance=self.arc_distance[kept], arc_priority=self.arc_priority[kept],
+            arc_private=self.arc_private[kept],
+            school_capacity=self.school_capacity if capacity is None else capacity)
+        return sub, kept

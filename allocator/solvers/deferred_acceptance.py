@@ -6,6 +6,7 @@ import numpy as np
 
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.result import Allocation
+from allocator.solvers.units import Units, admit, build_units, expand_to_members
 
 _NOT_FULL = np.iinfo(np.int64).max
 
@@ -18,19 +19,26 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
     Proposals are made simultaneously in rounds (McVitie and Wilson 1970 show
     the order of proposals does not change the outcome):
 
-    1. Every free applicant with schools left proposes to the next school on
-       its effective list.
+    1. Every free unit (an applicant, or a sibling group through its lead) with
+       schools left proposes to the next school on its effective list.
     2. A proposal that ranks below a full school's worst held applicant is
        rejected at once (the school's cut-off key).
-    3. Each school that received a proposal pools it with the applicants it
-       holds, keeps the best ``capacity`` by priority key and rejects the rest.
-    4. Rejected applicants become free; stop when no free applicant has a
-       school left. Holds become final.
+    3. Each school that received a proposal pools it with the units it holds,
+       keeps units by priority key while their members fit (see
+       :func:`allocator.solvers.units.admit`) and rejects the rest.
+    4. Rejected units become free; stop when no free unit has a school left.
+       Holds become final; group members follow their lead.
+
+    Without sibling groups this is exactly Gale-Shapley and the result is the
+    applicant-optimal stable matching. With groups it is the family-level
+    variant: a stable matching may not exist (the couples problem), capacity is
+    never exceeded and verification counts the blocking pairs.
 
     Priority keys are unique and grouped by school (see
     :mod:`allocator.problem.compiled`), so step 3 is one sort of the pooled
     arcs. Cost per round is linear in applicants plus the pooled arcs.
     """
+    units = build_units(problem)
     n = problem.applicant_count
     schools = problem.school_count
     arc_school = problem.arc_school.astype(np.int64)
@@ -42,7 +50,7 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
     held_school = np.full(n, schools, dtype=np.int64)  # ``schools`` = holds nothing
     cutoff = np.where(capacity > 0, _NOT_FULL, -1).astype(np.int64)
     touched = np.zeros(schools + 1, dtype=bool)
-    free = np.flatnonzero((problem.exclusion == "") & (pointer < end))
+    free = np.flatnonzero((problem.exclusion == "") & units.proposers & (pointer < end))
     rounds = proposals = 0
     while free.size:
         rounds += 1
@@ -53,17 +61,18 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
         still_free = [free[~viable]]
         if viable.any():
             rejected = _pool_and_keep(free[viable], arcs[viable], held, held_school, touched,
-                                      arc_school, priority, capacity, cutoff)
+                                      arc_school, priority, capacity, cutoff, units)
             still_free.append(rejected)
         free = np.concatenate(still_free)
         free = free[pointer[free] < end[free]]
-    return Allocation.from_arcs("deferred-acceptance", held, arc_school,
-                                {"rounds": rounds, "proposals": int(proposals)})
+    allocation = Allocation.from_arcs("deferred-acceptance", held, arc_school,
+                                      {"rounds": rounds, "proposals": int(proposals)})
+    return expand_to_members(problem, units, allocation)
 
 
 def _pool_and_keep(proposer, proposal_arc, held, held_school, touched, arc_school, priority,
-                   capacity, cutoff) -> np.ndarray:
-    """Step 3 for the schools receiving proposals; returns the rejected applicants."""
+                   capacity, cutoff, units: Units) -> np.ndarray:
+    """Step 3 for the schools receiving proposals; returns the rejected units' leads."""
     receiving = np.unique(arc_school[proposal_arc])
     touched[receiving] = True
     holders = np.flatnonzero(touched[held_school])
@@ -73,19 +82,22 @@ def _pool_and_keep(proposer, proposal_arc, held, held_school, touched, arc_schoo
     order = np.argsort(priority[arc], kind="stable")
     applicant, arc = applicant[order], arc[order]
     school = arc_school[arc]
-    run_start = np.flatnonzero(np.r_[True, school[1:] != school[:-1]])
-    run_length = np.diff(np.r_[run_start, len(school)])
-    position = np.arange(len(school)) - np.repeat(run_start, run_length)
-    keep = position < capacity[school]
+    size = units.size[applicant]
+    keep = admit(school, size, capacity)
     held[applicant[keep]] = arc[keep]
     held_school[applicant[keep]] = school[keep]
     rejected = applicant[~keep]
     held[rejected] = -1
     held_school[rejected] = len(capacity)
-    run_school = school[run_start]
-    full = run_length >= capacity[run_school]
-    last_kept = run_start + np.minimum(run_length, capacity[run_school]) - 1
-    cutoff[run_school] = np.where(full & (capacity[run_school] > 0),
-                                  priority[arc[np.maximum(last_kept, run_start)]],
-                                  np.where(capacity[run_school] > 0, _NOT_FULL, -1))
+    _update_cutoffs(receiving, school[keep], size[keep], priority[arc[keep]], capacity, cutoff)
     return rejected
+
+
+def _update_cutoffs(receiving, kept_school, kept_size, kept_key, capacity, cutoff) -> None:
+    """A full school's cut-off is its worst held key; others take any proposal."""
+    used = np.bincount(kept_school, weights=kept_size, minlength=len(capacity))[receiving]
+    worst = np.full(len(capacity), -1, dtype=np.int64)
+    np.maximum.at(worst, kept_school, kept_key)
+    full = used >= capacity[receiving]
+    cutoff[receiving] = np.where(capacity[receiving] <= 0, -1,
+                                 np.where(full, worst[receiving], _NOT_FULL))

@@ -6,6 +6,7 @@ import numpy as np
 
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.result import Allocation
+from allocator.solvers.units import admit, build_units, expand_to_members
 
 
 def immediate_acceptance(problem: CompiledProblem) -> Allocation:
@@ -20,16 +21,20 @@ def immediate_acceptance(problem: CompiledProblem) -> Allocation:
        of that round's applicants as it has seats left; admissions are final.
     3. Stop when no unplaced applicant has a k-th choice.
 
+    Sibling groups apply as one unit through their lead and are admitted only
+    when all members fit (see :func:`allocator.solvers.units.admit`).
+
     Not stable: an applicant may envy a later round's admission of lower
     priority; verification counts that justified envy instead of failing.
     """
+    units = build_units(problem)
     n = problem.applicant_count
     start, end = problem.arc_start[:-1], problem.arc_start[1:]
     length = end - start
     arc_school = problem.arc_school.astype(np.int64)
     remaining = problem.school_capacity.copy()
     assigned = np.full(n, -1, dtype=np.int64)
-    eligible = problem.exclusion == ""
+    eligible = (problem.exclusion == "") & units.proposers
     rounds = 0
     for k in range(int(length.max(initial=0))):
         who = np.flatnonzero(eligible & (assigned < 0) & (length > k))
@@ -40,11 +45,11 @@ def immediate_acceptance(problem: CompiledProblem) -> Allocation:
         order = np.argsort(problem.arc_priority[arcs], kind="stable")
         who, arcs = who[order], arcs[order]
         school = arc_school[arcs]
-        run_start = np.flatnonzero(np.r_[True, school[1:] != school[:-1]])
-        run_length = np.diff(np.r_[run_start, len(school)])
-        position = np.arange(len(school)) - np.repeat(run_start, run_length)
-        admit = position < remaining[school]
-        assigned[who[admit]] = arcs[admit]
-        remaining -= np.bincount(school[admit], minlength=len(remaining))
-    return Allocation.from_arcs("immediate-acceptance", assigned, arc_school,
-                                {"rounds": rounds})
+        size = units.size[who]
+        admitted = admit(school, size, remaining)
+        assigned[who[admitted]] = arcs[admitted]
+        remaining -= np.bincount(school[admitted], weights=size[admitted],
+                                 minlength=len(remaining)).astype(np.int64)
+    allocation = Allocation.from_arcs("immediate-acceptance", assigned, arc_school,
+                                      {"rounds": rounds})
+    return expand_to_members(problem, units, allocation)

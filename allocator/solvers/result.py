@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-PLACED_BY_NONE, PLACED_BY_MECHANISM, PLACED_BY_SWEEP = 0, 1, 2
+PLACED_BY_NONE, PLACED_BY_MECHANISM, PLACED_BY_SWEEP, PLACED_BY_GROUP = 0, 1, 2, 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -23,7 +23,9 @@ class Allocation:
     assigned_school : np.ndarray
         School position per applicant, -1 if not placed.
     placed_by : np.ndarray
-        :data:`PLACED_BY_MECHANISM`, :data:`PLACED_BY_SWEEP` or :data:`PLACED_BY_NONE`.
+        :data:`PLACED_BY_MECHANISM`, :data:`PLACED_BY_SWEEP`, :data:`PLACED_BY_GROUP`
+        (a sibling placed with its group at a school not on its own list) or
+        :data:`PLACED_BY_NONE`.
     statistics : dict
         Mechanism-specific counters (rounds, proposals, ...).
     """

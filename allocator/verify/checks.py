@@ -8,42 +8,39 @@ verification when it finds violations, the others only report a count
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
-
 import numpy as np
 
 from allocator.problem.compiled import CompiledProblem
-from allocator.solvers.result import PLACED_BY_MECHANISM, PLACED_BY_SWEEP, Allocation
+from allocator.solvers.result import (
+    PLACED_BY_GROUP,
+    PLACED_BY_MECHANISM,
+    PLACED_BY_SWEEP,
+    Allocation,
+)
+from allocator.verify.groups import (
+    check_class_size_ceiling,
+    check_guaranteed_enrolled,
+    check_siblings_together,
+    groups_involved,
+)
+from allocator.verify.result import EXAMPLES, CheckResult
 
-_EXAMPLES = 10
+_EXAMPLES = EXAMPLES
 _WORST = np.iinfo(np.int64).max
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """Outcome of one verification check."""
-
-    name: str
-    passed: bool
-    violations: int
-    required: bool
-    description: str
-    examples: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain mapping for ``summary.json``."""
-        return asdict(self)
 
 
 def verify(problem: CompiledProblem, allocation: Allocation,
            stability_required: bool = True) -> list[CheckResult]:
     """Run every check; see each ``check_*`` function for its definition."""
+    linked = bool((problem.applicant_group >= 0).any())
     return [
         check_one_row_per_applicant(problem, allocation),
         check_capacity(problem, allocation),
+        check_class_size_ceiling(problem, allocation),
         check_eligibility(problem, allocation),
-        check_justified_envy(problem, allocation, required=stability_required),
+        check_siblings_together(problem, allocation),
+        check_guaranteed_enrolled(problem, allocation),
+        check_justified_envy(problem, allocation, required=stability_required and not linked),
     ]
 
 
@@ -90,6 +87,9 @@ def check_eligibility(problem: CompiledProblem, allocation: Allocation) -> Check
     matches = own & (problem.arc_school[safe_arc] == school[by_mechanism]) if len(
         by_mechanism) else own
     bad[by_mechanism[~matches]] = True
+    by_group = np.flatnonzero(allocation.placed_by == PLACED_BY_GROUP)
+    group_ok = problem.school_unit[school[by_group]] == problem.applicant_unit[by_group]
+    bad[by_group[~group_ok | (problem.applicant_group[by_group] < 0)]] = True
     by_sweep = np.flatnonzero(allocation.placed_by == PLACED_BY_SWEEP)
     sweep_ok = problem.school_public[school[by_sweep]] & (
         problem.school_unit[school[by_sweep]] == problem.applicant_unit[by_sweep])
@@ -130,7 +130,12 @@ def envy_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
 
 def check_justified_envy(problem: CompiledProblem, allocation: Allocation,
                          required: bool = True) -> CheckResult:
-    """No applicant prefers a school that has a free seat or admitted lower priority."""
+    """No applicant prefers a school that has a free seat or admitted lower priority.
+
+    Not required when the mechanism does not promise stability, or when sibling
+    groups must be placed together (a stable matching may then not exist); the
+    blocking pairs are counted and the groups involved listed.
+    """
     envious = np.flatnonzero(envy_arcs(problem, allocation))
     arc_applicant = problem.arc_applicant()
     examples = [f"{problem.applicant_ids[arc_applicant[a]]} -> "
@@ -138,4 +143,5 @@ def check_justified_envy(problem: CompiledProblem, allocation: Allocation,
     return CheckResult("no_justified_envy", envious.size == 0 or not required,
                        int(envious.size), required,
                        "no applicant prefers a school that has a free seat or admitted someone "
-                       "of lower priority (blocking pairs counted)", examples)
+                       "of lower priority (blocking pairs counted)", examples,
+                       groups=groups_involved(problem, np.unique(arc_applicant[envious])))

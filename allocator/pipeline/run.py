@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from allocator import __version__
+from allocator.pipeline.ledgers import guarantee_ledger, plan_adjustments, sibling_ledger
 from allocator.pipeline.load import LoadedScenario, load
 from allocator.pipeline.tables import assignments_table, schools_table, summary_counts
 from allocator.policy.lottery import LOTTERY_ALGORITHM
@@ -100,8 +101,11 @@ def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float
         "policy": loaded.policy.name,
         "mechanism": loaded.mechanism.name,
         "counts": summary_counts(assignments, school_table),
-        "mechanism_statistics": {key: int(value) for key, value in
-                                 sorted(allocation.statistics.items())},
+        "mechanism_statistics": {key: value if isinstance(value, (str, float)) else int(value)
+                                 for key, value in sorted(allocation.statistics.items())},
+        "guarantee": guarantee_ledger(problem, allocation, scenario.applicants),
+        "plan_adjustments": plan_adjustments(problem),
+        "siblings": sibling_ledger(problem, allocation, scenario.applicants, checks),
         "verification": {"passed": all_passed(checks),
                          "checks": [check.to_dict() for check in checks]},
     }

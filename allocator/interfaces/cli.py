@@ -122,7 +122,7 @@ def version() -> None:
 
 
 #: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.job_commands",)
 
 
 def _register_command_modules() -> None:

@@ -115,7 +115,8 @@ def min_cost_flow(problem: CompiledProblem,
     graph, list_arc_start = build_graph(problem, types, resolution_km)
     flows, solves = lexicographic_flow(graph)
     list_flows = flows[:list_arc_start[-1]]
-    assigned_arc = draw_members(problem, types, list_arc_start, list_flows)
+    assigned_arc = keep_groups_together(
+        problem, draw_members(problem, types, list_arc_start, list_flows))
     statistics = {"types": len(types.size), "nodes": graph.node_count,
                   "arcs": len(graph.tails), "solver_calls": solves}
     return Allocation.from_arcs("min-cost-flow", assigned_arc, problem.arc_school, statistics)
@@ -143,16 +144,17 @@ def applicant_types(problem: CompiledProblem, resolution_km: float) -> Applicant
     member = (problem.exclusion == "") & ((length > 0) | sweepable)
     people = np.flatnonzero(member)
     width = int(length.max()) if n else 0
-    codes = np.full((len(people), width + 2), -1, dtype=np.int64)
+    codes = np.full((len(people), width + 3), -1, dtype=np.int64)
     codes[:, 0] = problem.applicant_unit[people]
     codes[:, 1] = length[people]
+    codes[:, 2] = _sibling_group(problem)[people]  # siblings share one type (同胞同校)
     arc_code = ((problem.arc_school.astype(np.int64) << (_TIER_BITS + _DISTANCE_BITS))
                 | (problem.arc_tier.astype(np.int64) << _DISTANCE_BITS)
                 | distance_class(problem.arc_distance, resolution_km))
     rows = np.repeat(np.arange(len(people)), length[people])
     arcs = _member_arcs(problem, people)
     positions = arcs - np.repeat(problem.arc_start[people], length[people])
-    codes[rows, positions + 2] = arc_code[arcs]
+    codes[rows, positions + 3] = arc_code[arcs]
     keys = np.ascontiguousarray(codes).view(np.dtype((np.void, codes.shape[1] * 8))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     of_applicant = np.full(n, -1, dtype=np.int64)
@@ -327,7 +329,7 @@ def _reduced_costs(graph: FlowGraph, index: np.ndarray, cost: np.ndarray,
 
 def draw_members(problem: CompiledProblem, types: ApplicantTypes, list_start: np.ndarray,
                  list_flows: np.ndarray) -> np.ndarray:
-    """Arc held by each applicant: members in tie-break order take the type's seats in list order."""
+    """Arc per applicant: members in tie-break order take the type's seats in list order."""
     assigned = np.full(problem.applicant_count, -1, dtype=np.int64)
     people = np.flatnonzero(types.of_applicant >= 0)
     if people.size == 0:
@@ -345,3 +347,31 @@ def draw_members(problem: CompiledProblem, types: ApplicantTypes, list_start: np
     chosen = seat_position[seat_start[member_type[seated]] + rank_in_type[seated]]
     assigned[people[seated]] = problem.arc_start[people[seated]] + chosen
     return assigned
+
+
+def _sibling_group(problem: CompiledProblem) -> np.ndarray:
+    """Sibling-group code per applicant (-1 = none; older problems have no groups)."""
+    group = getattr(problem, "applicant_group", None)
+    if group is None:
+        return np.full(problem.applicant_count, -1, dtype=np.int64)
+    return np.asarray(group, dtype=np.int64)
+
+
+def keep_groups_together(problem: CompiledProblem, assigned_arc: np.ndarray) -> np.ndarray:
+    """Leave every sibling group split across schools to the group-aware final sweep.
+
+    Members of a group are one type and take consecutive seats (they share one
+    lottery draw), so a split happens only at the edge of two flows; the whole
+    group is then released and the sweep seats it together or not at all.
+    """
+    group = _sibling_group(problem)
+    grouped = np.flatnonzero(group >= 0)
+    if grouped.size == 0 or getattr(problem, "groups_together", "required") != "required":
+        return assigned_arc
+    school = np.where(assigned_arc >= 0, problem.arc_school[np.maximum(assigned_arc, 0)], -1)
+    order = grouped[np.lexsort((school[grouped], group[grouped]))]
+    same = group[order][1:] == group[order][:-1]
+    split_groups = np.unique(group[order][1:][same & (school[order][1:] != school[order][:-1])])
+    released = assigned_arc.copy()
+    released[grouped[np.isin(group[grouped], split_groups)]] = -1
+    return released

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.deferred_acceptance import deferred_acceptance
 from allocator.solvers.immediate_acceptance import immediate_acceptance
+from allocator.solvers.min_cost_flow import min_cost_flow
 from allocator.solvers.result import Allocation
 
 
@@ -39,13 +40,13 @@ MECHANISMS: dict[str, Mechanism] = {
                   "applicant-proposing deferred acceptance: no justified envy"),
         Mechanism("immediate-acceptance", immediate_acceptance, False,
                   "Boston / 志愿优先: choices round by round, seats final each round"),
+        Mechanism("min-cost-flow", min_cost_flow, False,
+                  "system optimum: most placed, then tiers lexicographically, then distance"),
     )
 }
 
 #: Mechanisms named by the contract that this version does not provide yet.
-PLANNED_MECHANISMS: dict[str, str] = {
-    "min-cost-flow": "the system-optimum mechanism is not available in this version yet",
-}
+PLANNED_MECHANISMS: dict[str, str] = {}
 
 
 def get_mechanism(name: str) -> Mechanism:

@@ -122,7 +122,8 @@ def version() -> None:
 
 
 #: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
-COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.job_commands",)
+COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
+                                     "allocator.interfaces.job_commands")
 
 
 def _register_command_modules() -> None:

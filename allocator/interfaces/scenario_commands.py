@@ -1,0 +1,169 @@
+"""Commands ``scenarios``, ``compare``, ``sweep`` and ``province`` (what-ifs and scale)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allocator.model.problems import InputError
+
+EXIT_INVALID_INPUT = 2
+EXIT_FAILURE = 1
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _names(text: str | None) -> list[str] | None:
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+
+
+def _invalid(error: InputError) -> typer.Exit:
+    for problem in error.problems:
+        print(str(problem), file=sys.stderr)
+    err.print(f"[bold red]{len(error.problems)} problem(s); nothing was run.[/bold red]")
+    return typer.Exit(EXIT_INVALID_INPUT)
+
+
+def scenarios(
+    file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
+    only: Annotated[str | None, typer.Option(help="comma-separated scenario names")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="parent of the run folders")]
+    = None,
+    cold: Annotated[bool, typer.Option(help="never reuse the compiled base problem")] = False,
+) -> None:
+    """Run the named what-if scenarios of FILE: one run folder each under --out."""
+    from allocator.scenarios.runner import run_scenario_file
+
+    target = out_dir or Path("out") / file.stem
+    try:
+        with err.status("preparing scenarios", spinner="dots") as status:
+            runs = run_scenario_file(file, target, _names(only), warm=not cold,
+                                     progress=status.update)
+    except InputError as error:
+        raise _invalid(error) from None
+    table = Table(title=f"{file.name} -> {target}")
+    for column in ("scenario", "changes", "re-solve", "placed", "first choice", "surplus",
+                   "verified"):
+        table.add_column(column)
+    for run in runs:
+        counts = run.result.summary["counts"]
+        table.add_row(run.name, str(len(run.result.manifest["what_if"]["changes"])),
+                      "warm" if run.warm else "cold", f"{counts['placed']:,}",
+                      f"{counts['first_choice']:,}", f"{counts['surplus_seats']:,}",
+                      "yes" if run.result.verified else "NO")
+    out.print(table)
+    if not all(run.result.verified for run in runs):
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="run folders; the first is the reference")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="write CSV and HTML here")]
+    = None,
+    movers: Annotated[int, typer.Option(help="movers to list in the terminal")] = 10,
+) -> None:
+    """Compare run folders: metrics, seats by school, who moved where and why."""
+    from allocator.scenarios.compare import compare_runs, write_comparison
+
+    try:
+        comparison = compare_runs(list(runs))
+    except (ValueError, FileNotFoundError) as error:
+        err.print(f"[bold red]{error}[/bold red]")
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    for run, changes in comparison.changes.items():
+        for change in changes:
+            out.print(f"[dim]{run}:[/dim] {change}")
+    out.print(_table("metrics", comparison.metrics))
+    out.print(_table("seats by school (schools that changed)", comparison.schools[
+        ["run", "school_id", "status", "capacity_before", "capacity_after", "assigned_before",
+         "assigned_after"]]))
+    why = comparison.movers.groupby(["run", "why"]).size().rename("applicants").reset_index()
+    out.print(_table("who moved, and why", why))
+    out.print(_table(f"first {movers} movers", comparison.movers[
+        ["run", "applicant_id", "school_id_before", "school_id_after", "why"]].head(movers)))
+    out.print(_table("placed by category", comparison.categories))
+    if out_dir is not None:
+        for path in write_comparison(comparison, out_dir):
+            out.print(f"wrote {path}")
+
+
+def _table(title: str, frame) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*["" if value is None else str(value) for value in row])
+    return table
+
+
+def sweep(
+    file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
+    seeds: Annotated[int, typer.Option(help="number of lottery seeds per scenario")],
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    only: Annotated[str | None, typer.Option(help="comma-separated scenario names")] = None,
+    first_seed: Annotated[int, typer.Option(help="seeds are first_seed, first_seed+1, ...")]
+    = 1,
+    workers: Annotated[int, typer.Option(help="LocalCluster workers")] = 2,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="folder for tables and plots")]
+    = None,
+) -> None:
+    """Run scenarios x seeds on Dask (LocalCluster by default) and tabulate outcomes."""
+    from rich.progress import Progress
+
+    from allocator.scenarios.sweep import run_sweep, write_sweep
+
+    target = out_dir or Path("out") / f"{file.stem}-sweep"
+    try:
+        with Progress(console=err) as bar:
+            task = bar.add_task("sweep", total=None)
+            result = run_sweep(file, list(range(first_seed, first_seed + seeds)),
+                               _names(only), scheduler, workers,
+                               progress=lambda done, total: bar.update(task, completed=done,
+                                                                       total=total))
+    except InputError as error:
+        raise _invalid(error) from None
+    for path in write_sweep(result, target):
+        out.print(f"wrote {path}")
+    summary = result.runs.groupby("scenario")[["placed", "first_choice", "distance_km_mean"]]
+    out.print(_table("mean over seeds", summary.mean().round(2).reset_index()))
+    for failure in result.failures.itertuples():
+        err.print(f"[bold red]failed:[/bold red] scenario {failure.scenario}, seed "
+                  f"{failure.seed}: {failure.error}")
+    if len(result.failures):
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def province(
+    folder: Annotated[Path, typer.Argument(help="scenario folder with many counties")],
+    out_dir: Annotated[Path, typer.Option("--out", help="run folder to write")],
+    serial: Annotated[bool, typer.Option(help="counties one after another")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
+    workers: Annotated[int, typer.Option(help="LocalCluster worker processes")] = 2,
+) -> None:
+    """Allocate a province county by county, counties in parallel (byte-identical)."""
+    from allocator.scenarios.province import run_province
+
+    try:
+        result = run_province(folder, out_dir, parallel=not serial, scheduler=scheduler,
+                              workers=workers)
+    except InputError as error:
+        raise _invalid(error) from None
+    counts = result["summary"]["counts"]
+    out.print(f"{counts['applicants']:,} applicants in {counts['counties']} counties: "
+              f"{counts['placed']:,} placed; timings "
+              f"{result['manifest']['timings_seconds']}; written to {out_dir}")
+    if not result["summary"]["verification"]["passed"]:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module to the ``allocator`` app."""
+    app.command()(scenarios)
+    app.command()(compare)
+    app.command()(sweep)
+    app.command()(province)

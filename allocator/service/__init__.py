@@ -1,0 +1,1 @@
+"""HTTP service for the admission portal (FastAPI): jobs, results, appeals."""

@@ -1,0 +1,96 @@
+"""Request and response bodies of the service (pydantic; unknown fields refused)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from allocator.store.appeals import CORRECTABLE_FIELDS
+
+#: Keys and ids: letters, digits and ``._:-`` (no spaces, no control characters).
+KEY_PATTERN = r"^[A-Za-z0-9._:\-]{1,100}$"
+#: Free text: printable, no control characters.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+
+JobState = Literal["queued", "running", "completed", "refused", "invalid", "failed"]
+
+
+class Strict(BaseModel):
+    """Base: unknown fields are refused and named."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class JobSubmission(Strict):
+    """Submit a batch job; the same ``job_key`` is safe to submit again."""
+
+    job_key: str = Field(pattern=KEY_PATTERN, description="idempotency key of the job")
+    scenario: str | None = Field(None, pattern=KEY_PATTERN,
+                                 description="stored scenario (default: the only one)")
+    county: str | None = Field(None, pattern=KEY_PATTERN, description="one county only")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="override the lottery seed")
+    mechanism: str | None = Field(None, pattern=KEY_PATTERN,
+                                  description="override the mechanism")
+
+
+class JobStatus(Strict):
+    """Where a job is: queued, running, or its outcome."""
+
+    job_key: str
+    state: JobState
+    run_id: int | None = None
+    created: bool | None = Field(None, description="false: an earlier identical run returned")
+    message: str = ""
+    problems: list[str] = Field(default_factory=list, description="file:row:column: message")
+    counts: dict[str, Any] = Field(default_factory=dict)
+
+
+class AssignmentPage(Strict):
+    """One page of current placements (the run plus decided appeals), roster order."""
+
+    job_key: str
+    run_id: int
+    total: int
+    offset: int
+    limit: int
+    items: list[dict[str, str]]
+
+
+class Report(Strict):
+    """The run's summary and per-school table."""
+
+    job_key: str
+    run_id: int
+    summary: dict[str, Any]
+    schools: list[dict[str, str]]
+
+
+class AppealSubmission(Strict):
+    """An appeal: one corrected, verified fact of one applicant."""
+
+    applicant_id: str = Field(pattern=KEY_PATTERN, description="application number")
+    field: Literal[CORRECTABLE_FIELDS] = Field(  # type: ignore[valid-type]
+        description="applicants.csv column to correct")
+    value: str = Field(max_length=500, pattern=TEXT_PATTERN, description="the corrected value")
+    actor: str = Field(min_length=1, max_length=200, pattern=TEXT_PATTERN,
+                       description="who decides")
+    reason: str = Field(min_length=1, max_length=2000, pattern=TEXT_PATTERN,
+                        description="why: the verified document or decision")
+
+
+class AppealOutcome(Strict):
+    """The recorded decision on an appeal."""
+
+    appeal_id: int
+    applicant_id: str
+    field: str
+    old_value: str
+    new_value: str
+    old_school_id: str
+    new_school_id: str
+    old_tier: str
+    new_tier: str
+    decision: str
+    explanation: str
+    capacity_change: int | None

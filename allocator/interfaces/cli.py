@@ -116,6 +116,31 @@ def generate(
 
 
 @app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="run folder written by 'allocator run'")],
+    applicant_id: Annotated[str, typer.Argument(help="application number")],
+    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+) -> None:
+    """Tell one applicant's full story: effective list, tiers, cut-offs, why each refused."""
+    from allocator.pipeline.explain import applicant_story, render_story
+    from allocator.pipeline.rerun import rerun_recorded
+
+    if lang not in ("zh", "en"):
+        err.print("--lang must be zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    try:
+        result = rerun_recorded(run_dir)
+        story = applicant_story(result, applicant_id)
+    except InputError as error:
+        _report_input_error(error)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    except (KeyError, ValueError) as error:
+        err.print(f"[bold red]{error}[/bold red]")
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    out.print(render_story(story, lang), markup=False)
+
+
+@app.command()
 def version() -> None:
     """Print the engine version."""
     out.print(f"allocator {__version__}")

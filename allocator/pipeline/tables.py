@@ -50,10 +50,9 @@ def assignments_table(problem: CompiledProblem, allocation: Allocation, schools:
     placed = school >= 0
     arc = allocation.assigned_arc
     has_arc = arc >= 0
-    safe_arc = np.maximum(arc, 0)
-    tier = np.where(has_arc, problem.arc_tier[safe_arc], -1)
-    source = np.where(has_arc, problem.arc_source[safe_arc], -1)
-    distance = np.where(has_arc, problem.arc_distance[safe_arc], np.nan).astype(np.float64)
+    tier = per_arc(problem.arc_tier, arc, -1)
+    source = per_arc(problem.arc_source, arc, -1)
+    distance = per_arc(problem.arc_distance.astype(np.float64), arc, np.nan)
     swept = allocation.placed_by == PLACED_BY_SWEEP
     safe_school = np.maximum(school, 0)
     distance[swept] = haversine_km(problem.applicant_lat[swept], problem.applicant_lon[swept],
@@ -88,11 +87,24 @@ def assignments_table(problem: CompiledProblem, allocation: Allocation, schools:
     return frame[list(ASSIGNMENT_COLUMNS)]
 
 
-def published_tiers(problem: CompiledProblem, tier: np.ndarray) -> np.ndarray:
-    """Tier numbers as published for each applicant's stage (-1 stays -1)."""
+def per_arc(values: np.ndarray, arc: np.ndarray, missing: float) -> np.ndarray:
+    """``values[arc]`` per applicant, ``missing`` where the applicant holds no arc."""
+    result = np.full(len(arc), missing, dtype=np.float64 if np.isnan(missing) else np.int64)
+    held = arc >= 0
+    result[held] = values[arc[held]]
+    return result
+
+
+def published_tiers(problem: CompiledProblem, tier: np.ndarray,
+                    stage_of: np.ndarray | None = None) -> np.ndarray:
+    """Tier numbers as published for each applicant's stage (-1 stays -1).
+
+    ``tier`` is per applicant unless ``stage_of`` gives the stage of each entry.
+    """
+    stages = problem.applicant_stage if stage_of is None else stage_of
     result = np.full(len(tier), -1, dtype=np.int64)
     for stage, numbers in problem.tier_numbers.items():
-        mask = (problem.applicant_stage == stage) & (tier >= 0)
+        mask = (stages == stage) & (tier >= 0)
         result[mask] = numbers[tier[mask]]
     return result
 

@@ -134,6 +134,9 @@ class Policy(Strict):
     inclusion: Inclusion = Field(default_factory=Inclusion, description="inclusive education")
     private_round: bool = Field(True, description="private schools (公民同招) draw lots in a "
                                                   "round of their own before the public round")
+    first_tier_up_to_ceiling: bool = Field(
+        True, description="children of the first rung (certified groups) are placed at their "
+                          "first public choice even beyond the plan, up to the class ceiling")
 
     @field_validator("tie_breaks")
     @classmethod

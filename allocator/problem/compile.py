@@ -90,7 +90,9 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
     arc_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     plan = schools["capacity"].to_numpy(dtype=np.int64)
     ceiling = _ceilings(schools, policy)
-    capacity = _certified_capacity(plan, ceiling, arcs, arc_start, exclusion)
+    capacity = plan
+    if policy.kind == "ladder" and policy.first_tier_up_to_ceiling:
+        capacity = _certified_capacity(plan, ceiling, arcs, arc_start, exclusion)
     stages = applicants["stage"].to_numpy(dtype=object)
     numbers = {stage: np.append(local_tier_numbers(policy, stage),
                                 [len(ladder)] * (len(tier_names) - len(ladder)))

@@ -41,7 +41,8 @@ class Allocation:
                   statistics: dict[str, Any]) -> Allocation:
         """Build from the arc held by each applicant."""
         placed = assigned_arc >= 0
-        school = np.where(placed, arc_school[np.maximum(assigned_arc, 0)], -1).astype(np.int64)
+        school = np.full(len(assigned_arc), -1, dtype=np.int64)
+        school[placed] = arc_school[assigned_arc[placed]]
         placed_by = np.where(placed, PLACED_BY_MECHANISM, PLACED_BY_NONE).astype(np.int8)
         return cls(mechanism, assigned_arc.astype(np.int64), school, placed_by, statistics)
 

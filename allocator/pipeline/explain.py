@@ -1,0 +1,151 @@
+"""The full story of one applicant's placement, in Chinese or English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from allocator.pipeline.run import RunResult
+from allocator.pipeline.tables import published_tiers, school_outcomes
+from allocator.policy.lottery import lottery_numbers
+from allocator.problem.compiled import SOURCE_NAMES, TIE_MASK, TIER_SHIFT
+from allocator.solvers.result import PLACED_BY_MECHANISM
+
+TEXT = {
+    "en": {
+        "title": "Applicant {id}: {status}",
+        "placed": "placed at {school} ({name})",
+        "lottery": "lottery number {lottery} (draw {draw}, seed {seed})",
+        "reason": "reason: {reason}",
+        "ties": "inside a tier, ties are broken by: {chain}",
+        "list": "effective list (best first):",
+        "row": "  {rank}. {school} {name} [{source}] tier {tier} ({tier_name}): {outcome}",
+        "admitted": "ADMITTED",
+        "refused": "refused: full; last admitted tier {cut_tier} ({cut_name}), lottery "
+                   "{cut_lottery}; yours tier {tier}, lottery {lottery}",
+
+        "refused_group": "refused: the sibling group needed {size} seats together",
+        "no_seats": "refused: no seats in the plan",
+        "not_reached": "not reached (a better choice admitted)",
+        "private": " (private round)",
+        "swept": "  -> every school above was full; placed by the county-wide sweep at {school}",
+        "excluded": "not placed by the engine: {reason}",
+    },
+    "zh": {
+        "title": "申请号 {id}:{status}",
+        "placed": "录取于 {school}({name})",
+        "lottery": "摇号号码 {lottery}(抽签值 {draw},种子 {seed})",
+        "reason": "说明:{reason}",
+        "ties": "同类内依次比较:{chain}",
+        "list": "有效志愿顺序(优先者在前):",
+        "row": "  {rank}. {school} {name} [{source}] 第{tier}类({tier_name}):{outcome}",
+        "admitted": "录取",
+        "refused": "未录取:学位已满;最后录取者为第{cut_tier}类({cut_name})、摇号 {cut_lottery};"
+                   "本人为第{tier}类、摇号 {lottery}",
+        "refused_group": "未录取:多胞胎须同校,需同时有 {size} 个学位",
+        "no_seats": "未录取:该校招生计划为 0",
+        "not_reached": "未参与(已被更优先的志愿录取)",
+        "private": "(民办学校摇号)",
+        "swept": "  -> 以上学校均已满员,由全县统筹安排至就近有空余学位的 {school}",
+        "excluded": "不参与分配:{reason}",
+    },
+}
+STATUS = {"en": {"placed": "placed", "unplaced": "not placed", "excluded": "excluded"},
+          "zh": {"placed": "已录取", "unplaced": "未录取", "excluded": "不参与分配"}}
+
+
+def applicant_story(result: RunResult, applicant_id: str) -> dict[str, Any]:
+    """Facts behind one applicant's outcome: its list, tiers, cut-offs and the outcome."""
+    problem, allocation = result.problem, result.allocation
+    matches = np.flatnonzero(problem.applicant_ids == applicant_id)
+    if matches.size == 0:
+        raise KeyError(f"no applicant '{applicant_id}' in this run")
+    who = int(matches[0])
+    row = result.assignments.iloc[who]
+    outcome = school_outcomes(problem, allocation)
+    worst = outcome["worst_key"].to_numpy()
+    lottery = lottery_numbers(problem.draws)
+    start, stop = problem.arc_start[who], problem.arc_start[who + 1]
+    held = allocation.assigned_arc[who] if allocation.placed_by[who] == PLACED_BY_MECHANISM else -1
+    names = result.loaded.scenario.schools["name"].to_numpy(dtype=object)
+    stage_numbers = problem.tier_numbers.get(str(problem.applicant_stage[who]))
+    tiers = published_tiers(problem, problem.arc_tier[start:stop].astype(np.int64),
+                            np.full(stop - start, problem.applicant_stage[who], dtype=object))
+    choices = []
+    for offset, arc in enumerate(range(start, stop)):
+        school = int(problem.arc_school[arc])
+        choices.append({
+            "rank": offset + 1, "school_id": str(problem.school_ids[school]),
+            "name": str(names[school]), "source": SOURCE_NAMES[problem.arc_source[arc]],
+            "private": bool(problem.arc_private[arc]), "tier": int(tiers[offset]),
+            "tier_name": problem.tier_names[problem.arc_tier[arc]],
+            "outcome": _outcome(problem, arc, held, worst[school], result, who),
+            "cutoff": _cutoff(problem, worst[school], lottery, stage_numbers),
+        })
+    placed_name = str(names[allocation.assigned_school[who]]) if allocation.assigned_school[
+        who] >= 0 else ""
+    return {"applicant_id": applicant_id, "status": row["status"], "school_id": row["school_id"],
+            "school_name": placed_name, "tie_breaks": list(result.loaded.policy.tie_breaks),
+            "reason": row["reason"], "lottery": row["lottery"], "draw": row["lottery_draw"],
+            "seed": result.loaded.seed, "swept": row["reason_code"] == "sweep",
+            "group_size": int((problem.applicant_group == problem.applicant_group[who]).sum())
+            if problem.applicant_group[who] >= 0 else 1, "choices": choices}
+
+
+def _outcome(problem, arc, held, worst_key, result, who) -> str:
+    if held >= 0 and arc == held:
+        return "admitted"
+    if held >= 0 and arc > held:
+        return "not_reached"
+    if problem.school_capacity[problem.arc_school[arc]] == 0:
+        return "no_seats"
+    if worst_key >= 0 and problem.arc_priority[arc] < worst_key:
+        return "refused_group"
+    return "refused"
+
+
+def _cutoff(problem, worst_key, lottery, stage_numbers) -> dict[str, Any] | None:
+    if worst_key < 0:
+        return None
+    tier = int((worst_key >> TIER_SHIFT) & 0xFF)
+    number = int(stage_numbers[tier]) if stage_numbers is not None else tier
+    rank = int(worst_key & TIE_MASK)
+    by_rank = np.empty(problem.applicant_count, dtype=np.int64)
+    by_rank[problem.tie_rank] = np.arange(problem.applicant_count)
+    holder = by_rank[min(rank, problem.applicant_count - 1)]
+    return {"tier": number, "tier_name": problem.tier_names[tier],
+            "lottery": f"{lottery[holder]:.4f}"}
+
+
+def render_story(story: dict[str, Any], lang: str = "zh") -> str:
+    """The story as text lines in ``lang`` ('zh' or 'en')."""
+    text = TEXT[lang]
+    status = STATUS[lang][story["status"]]
+    if story["school_id"]:
+        status += ", " + text["placed"].format(school=story["school_id"],
+                                               name=story["school_name"])
+    lines = [text["title"].format(id=story["applicant_id"], status=status),
+             text["lottery"].format(lottery=story["lottery"], draw=story["draw"],
+                                    seed=story["seed"]),
+             text["reason"].format(reason=story["reason"])]
+    if story["status"] == "excluded":
+        return "\n".join(lines)
+    lines.append(text["ties"].format(chain=", ".join(story["tie_breaks"])))
+    lines.append(text["list"])
+    own_lottery = story["lottery"][:6]
+    for choice in story["choices"]:
+        cutoff = choice["cutoff"] or {"tier": "-", "tier_name": "-", "lottery": "-"}
+        outcome = text[choice["outcome"]].format(
+            cut_tier=cutoff["tier"], cut_name=cutoff["tier_name"],
+            cut_lottery=cutoff["lottery"], tier=choice["tier"], lottery=own_lottery,
+            size=story["group_size"])
+        source = choice["source"] + (text["private"] if choice["private"] else "")
+        lines.append(text["row"].format(rank=choice["rank"], school=choice["school_id"],
+                                        name=choice["name"], source=source,
+                                        tier=choice["tier"], tier_name=choice["tier_name"],
+                                        outcome=outcome))
+    if story["swept"]:
+        lines.append(text["swept"].format(school=story["school_id"]))
+    return "\n".join(lines)
+

@@ -95,7 +95,8 @@ def schools_diff(reference: RunFolder, other: RunFolder) -> pd.DataFrame:
     columns = ["school_id", "name", "capacity", "assigned", "surplus"]
     left = reference.schools[columns].set_index("school_id")
     right = other.schools[columns].set_index("school_id")
-    joined = left.join(right, how="outer", lsuffix="_before", rsuffix="_after")
+    joined = left.merge(right, how="outer", left_index=True, right_index=True,
+                         suffixes=("_before", "_after"))
     for column in ("capacity", "assigned", "surplus"):
         before = pd.to_numeric(joined[f"{column}_before"]).fillna(0).astype(int)
         after = pd.to_numeric(joined[f"{column}_after"]).fillna(0).astype(int)
@@ -121,7 +122,8 @@ def movers_table(reference: RunFolder, other: RunFolder) -> pd.DataFrame:
                "county"]
     left = reference.assignments[columns].set_index("applicant_id")
     right = other.assignments[columns].set_index("applicant_id")
-    joined = left.join(right, how="outer", lsuffix="_before", rsuffix="_after")
+    joined = left.merge(right, how="outer", left_index=True, right_index=True,
+                         suffixes=("_before", "_after"))
     outcome = ["school_id", "status", "tier_name", "reason_code"]
     differs = pd.Series(False, index=joined.index)
     for column in outcome:

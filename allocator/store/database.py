@@ -58,6 +58,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Create or migrate the schema to ``revision`` with the bundled alembic migrations."""
+    _migrate(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the schema down to ``revision`` (``base`` drops every table)."""
+    _migrate(engine, "downgrade", revision)
+
+
+def _migrate(engine: Engine, direction: str, revision: str) -> None:
     from alembic import command
     from alembic.config import Config
 
@@ -65,7 +74,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        getattr(command, direction)(config, revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,0 +1,8 @@
+"""Store tests: fixtures from store_support (SQLite always, PostgreSQL when configured)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from store_support import engine, sqlite_template, store_url  # noqa: E402,F401

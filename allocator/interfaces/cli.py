@@ -37,10 +37,16 @@ def run(
     seed: Annotated[int | None, typer.Option(help="override the lottery seed")] = None,
     mechanism: Annotated[str | None, typer.Option(help="override the mechanism")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress or summary")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="report language: zh or en")] = "zh",
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
     from allocator.pipeline.run import run_scenario
     from allocator.pipeline.write import write_run
+    from allocator.reports.writer import report_writer
+
+    if lang not in ("zh", "en"):
+        err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
 
     started = time.perf_counter()
     try:
@@ -50,7 +56,7 @@ def run(
                     status.update(step)
             result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
             progress("writing the run folder")
-            written = write_run(result, out_dir)
+            written = write_run(result, out_dir, extra_writers=[report_writer(lang)])
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
@@ -148,7 +154,8 @@ def version() -> None:
 
 #: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
 COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
-                                     "allocator.interfaces.job_commands")
+                                     "allocator.interfaces.job_commands",
+                                     "allocator.interfaces.report_commands")
 
 
 def _register_command_modules() -> None:

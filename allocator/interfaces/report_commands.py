@@ -1,0 +1,113 @@
+"""Report commands: ``allocator report``, ``allocator fairness``, ``allocator recommend``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allocator.model.problems import InputError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_INVALID_INPUT = 2
+
+Lang = Annotated[str, typer.Option("--lang", help="report language: zh (default) or en")]
+Seed = Annotated[int | None, typer.Option(help="override the lottery seed")]
+MechanismOption = Annotated[str | None, typer.Option(help="override the mechanism")]
+
+
+def _load(scenario: Path, seed: int | None, mechanism: str | None):
+    from allocator.pipeline.run import run_scenario
+
+    try:
+        return run_scenario(scenario, seed=seed, mechanism=mechanism)
+    except InputError as error:
+        for problem in error.problems:
+            err.print(str(problem), highlight=False, markup=False)
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("zh", "en"):
+        err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+
+
+def _print_frame(frame, title: str, columns: list[str] | None = None) -> None:
+    table = Table(title=title)
+    shown = frame[columns] if columns else frame
+    for column in shown.columns:
+        table.add_column(str(column))
+    for row in shown.itertuples(index=False):
+        table.add_row(*[str(value) for value in row])
+    out.print(table)
+
+
+def report(
+    scenario: Annotated[Path, typer.Argument(help="scenario folder")],
+    out_dir: Annotated[Path, typer.Option("--out", help="run folder to write")],
+    lang: Lang = "zh", seed: Seed = None, mechanism: MechanismOption = None,
+    classes: Annotated[int, typer.Option(help="class budget of the recommendations")] = 3,
+) -> None:
+    """Run SCENARIO and write the run folder with report.html, report.xlsx and disclosure files."""
+    from allocator.pipeline.write import write_run
+    from allocator.reports.writer import build_report, write_reports
+
+    _check_lang(lang)
+    result = _load(scenario, seed, mechanism)
+
+    def writer(run_result, staging: Path) -> None:
+        write_reports(build_report(run_result, lang, classes=classes), staging)
+
+    written = write_run(result, out_dir, extra_writers=[writer])
+    out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
+              "disclosure.csv, disclosure_admitted.csv, ledger.csv, surplus_plan.csv)")
+
+
+def fairness(
+    scenario: Annotated[Path, typer.Argument(help="scenario folder")],
+    seed: Seed = None,
+    csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
+) -> None:
+    """Cost of fairness: deferred acceptance against the min-cost-flow optimum."""
+    from allocator.pipeline.write import write_csv
+    from allocator.reports.fairness import cost_of_fairness
+
+    table = cost_of_fairness(_load(scenario, seed, "deferred-acceptance"))
+    _print_frame(table.set_index("mechanism").T.reset_index().rename(columns={"index": "measure"}),
+                 "cost of fairness")
+    if csv is not None:
+        write_csv(table, csv)
+
+
+def recommend(
+    scenario: Annotated[Path, typer.Argument(help="scenario folder")],
+    classes: Annotated[int, typer.Option(help="budget of extra classes")] = 5,
+    limit_per_school: Annotated[int, typer.Option(help="most classes added to one school")] = 2,
+    allow_moves: Annotated[bool, typer.Option(help="move classes from idle surplus")] = False,
+    seed: Seed = None, mechanism: MechanismOption = None,
+    csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
+) -> None:
+    """Where --classes extra classes place the most children inside their catchment."""
+    from allocator.pipeline.write import write_csv
+    from allocator.reports.recommend import recommend_classes
+
+    table = recommend_classes(_load(scenario, seed, mechanism), classes, limit_per_school,
+                              allow_moves=allow_moves)
+    _print_frame(table, "capacity recommendations",
+                 ["step", "school_id", "name", "seats_added", "moved_from_school_id",
+                  "outside_after", "gain_children", "gain_distance_km"])
+    if csv is not None:
+        write_csv(table, csv)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module to the ``allocator`` app."""
+    app.command()(report)
+    app.command()(fairness)
+    app.command()(recommend)

@@ -1,0 +1,68 @@
+"""One tidy frame per applicant that every report reads (derived, never written back)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from allocator.pipeline.run import RunResult
+from allocator.problem.compiled import SOURCE_CATCHMENT, CompiledProblem
+
+#: Placements outside the child's catchment: redirected, swept county-wide, or
+#: seated with a sibling group at a school not on the child's own list.
+OUTSIDE_CODES = ("overflow", "sweep", "sibling_group")
+
+#: Special groups whose every child must be enrolled (应入尽入).
+GUARANTEED_CATEGORIES = ("left_behind", "unsupported", "orphan", "low_income")
+
+
+def home_school(problem: CompiledProblem) -> np.ndarray:
+    """Position of each applicant's catchment school (first catchment arc; -1 if none)."""
+    home = np.full(problem.applicant_count, -1, dtype=np.int64)
+    arcs = np.flatnonzero(problem.arc_source == SOURCE_CATCHMENT)
+    owner = problem.arc_applicant()[arcs]
+    first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
+    home[owner[first]] = problem.arc_school[arcs[first]]
+    return home
+
+
+def applicant_frame(result: RunResult) -> pd.DataFrame:
+    """Assignments joined with what the reports group by.
+
+    Added columns: ``zone`` (residence zone, else hukou zone), ``migrant``
+    (no hukou or home in the county, living in a zone: 随迁子女), ``categories``,
+    ``sibling_group``, ``home_school_id`` (catchment school), ``kind`` of the
+    placed school, ``placed``, ``outside_catchment``, ``guaranteed``.
+    """
+    frame = result.assignments.copy()
+    applicants = result.loaded.scenario.applicants
+    residence = applicants["residence_zone"].fillna("").astype(str).to_numpy(dtype=object)
+    hukou = applicants["hukou_zone"].fillna("").astype(str).to_numpy(dtype=object)
+    prop = applicants["property_zone"].fillna("").astype(str).to_numpy(dtype=object)
+    frame["zone"] = np.where(residence != "", residence, hukou)
+    frame["migrant"] = (hukou == "") & (prop == "") & (residence != "")
+    frame["categories"] = applicants["categories"].fillna("").astype(str).to_numpy(dtype=object)
+    frame["sibling_group"] = applicants["sibling_group"].fillna("").astype(str).to_numpy(
+        dtype=object)
+    home = home_school(result.problem)
+    ids = result.problem.school_ids
+    frame["home_school_id"] = np.where(home >= 0, ids[np.maximum(home, 0)], "")
+    kinds = dict(zip(result.schools["school_id"], result.schools["kind"], strict=True))
+    frame["kind"] = frame["school_id"].map(kinds).fillna("")
+    frame["placed"] = frame["status"] == "placed"
+    frame["outside_catchment"] = frame["placed"] & frame["reason_code"].isin(OUTSIDE_CODES)
+    pattern = "|".join(GUARANTEED_CATEGORIES)
+    frame["guaranteed"] = frame["categories"].str.contains(pattern, regex=True)
+    return frame
+
+
+def schools_frame(result: RunResult) -> pd.DataFrame:
+    """The run's schools table with classes, position and catchment zones added."""
+    frame = result.schools.copy()
+    source = result.loaded.scenario.schools.set_index("school_id")
+    for column in ("classes", "lat", "lon", "zones", "group"):
+        if column in source.columns and column not in frame.columns:
+            frame[column] = frame["school_id"].map(source[column]).to_numpy()
+    sizes = dict(result.loaded.policy.class_size)
+    frame["class_size"] = frame["stage"].map(sizes).fillna(45).astype(int)
+    return frame

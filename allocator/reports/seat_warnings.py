@@ -1,0 +1,75 @@
+"""Seat warnings (学位预警) from the May survey of seat supply and demand.
+
+The survey is the roster itself, before allocation: each child counts as
+demand at its catchment school (its first catchment arc: best tier, then
+nearest), in the tier it has there. A school's pressure is demand / plan;
+the warning level follows thresholds on that ratio. The policy schema has no
+field for them yet, so they are :class:`WarningThresholds` (defaults below)
+and options of the commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from allocator.pipeline.run import RunResult
+from allocator.problem.compiled import SOURCE_CATCHMENT
+
+from .recommend import plan_of
+
+
+@dataclass(frozen=True)
+class WarningThresholds:
+    """Demand / plan ratios from which a school is flagged (red > orange > yellow)."""
+
+    red: float = 1.2
+    orange: float = 1.0
+    yellow: float = 0.9
+
+    def level(self, ratio: np.ndarray) -> np.ndarray:
+        """``red``, ``orange``, ``yellow`` or ``''`` per ratio."""
+        return np.select([ratio >= self.red, ratio >= self.orange, ratio >= self.yellow],
+                         ["red", "orange", "yellow"], default="")
+
+
+def catchment_demand(result: RunResult) -> pd.DataFrame:
+    """Projected demand per school and tier: children whose catchment school it is."""
+    problem = result.problem
+    arcs = np.flatnonzero(problem.arc_source == SOURCE_CATCHMENT)
+    owner = problem.arc_applicant()[arcs]
+    first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
+    arcs, owner = arcs[first], owner[first]
+    keep = problem.exclusion[owner] == ""
+    tiers = np.array(problem.tier_names, dtype=object)
+    frame = pd.DataFrame({"school": problem.arc_school[arcs[keep]],
+                          "tier": tiers[problem.arc_tier[arcs[keep]]]})
+    table = pd.crosstab(frame["school"], frame["tier"]).reindex(
+        index=range(problem.school_count), columns=list(problem.tier_names), fill_value=0)
+    table.columns = [f"demand_{name}" for name in table.columns]
+    return table.reset_index(drop=True)
+
+
+def seat_warnings(result: RunResult, thresholds: WarningThresholds | None = None) -> pd.DataFrame:
+    """Per public school: plan, projected demand (total and by tier), ratio and level."""
+    thresholds = thresholds or WarningThresholds()
+    schools = result.loaded.scenario.schools
+    demand = catchment_demand(result)
+    plan = plan_of(result.problem)
+    total = demand.sum(axis=1).to_numpy()
+    ratio = np.where(plan > 0, total / np.maximum(plan, 1), np.where(total > 0, np.inf, 0.0))
+    frame = pd.DataFrame({
+        "school_id": schools["school_id"].to_numpy(dtype=object),
+        "name": schools["name"].to_numpy(dtype=object),
+        "county": schools["county"].to_numpy(dtype=object),
+        "stage": schools["stage"].to_numpy(dtype=object),
+        "plan": plan, "demand": total, "shortfall": np.maximum(total - plan, 0),
+        "ratio": np.round(ratio, 3), "level": thresholds.level(ratio)})
+    frame = pd.concat([frame, demand], axis=1)
+    public = (schools["kind"] == "public").to_numpy()
+    order = {"red": 0, "orange": 1, "yellow": 2, "": 3}
+    frame = frame[public].assign(_order=lambda f: f["level"].map(order))
+    return frame.sort_values(["_order", "ratio"], ascending=[True, False], kind="stable").drop(
+        columns="_order").reset_index(drop=True)

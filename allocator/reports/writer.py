@@ -1,0 +1,155 @@
+"""Build every report of a run and write them into its run folder.
+
+:func:`report_writer` returns the extra writer that :func:`allocator.pipeline.write.write_run`
+calls inside the atomic write, so a run folder holds ``report.html``,
+``report.xlsx``, ``disclosure.csv``, ``disclosure_admitted.csv``, ``ledger.csv``
+and ``surplus_plan.csv`` next to the contract files, or none of them.
+
+Heavy parts are conditional on size (documented in the README): the cost of
+fairness re-solves the scenario with the other mechanism (runs of at most
+:data:`FAIRNESS_LIMIT` applicants) and the class recommendations re-solve it
+once per candidate (at most :data:`RECOMMEND_LIMIT`); larger runs say so in the
+report, and ``allocator fairness`` / ``allocator recommend`` compute them on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from allocator.pipeline.run import RunResult
+from allocator.pipeline.write import write_csv
+
+from . import disclosure, ledger, metrics, plots
+from .fairness import cost_of_fairness
+from .frames import applicant_frame, schools_frame
+from .labels import text
+from .page import render_page, table_html
+from .recommend import recommend_classes
+from .seat_warnings import seat_warnings
+from .workbook import write_workbook
+
+FAIRNESS_LIMIT = 200_000
+RECOMMEND_LIMIT = 20_000
+DEFAULT_CLASSES = 3
+
+
+@dataclass
+class Report:
+    """Every table of the reports of one run (frames keyed by sheet name)."""
+
+    result: RunResult
+    lang: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+def tier_labels(result: RunResult, lang: str) -> dict[str, str]:
+    """Tier name -> label in ``lang`` (the name where the policy gives no label)."""
+    labels = {}
+    for tier in result.loaded.policy.tiers:
+        label = tier.label_zh if lang == "zh" else tier.label_en
+        labels[tier.name] = label or tier.name
+    return labels
+
+
+def build_report(result: RunResult, lang: str = "zh", classes: int = DEFAULT_CLASSES) -> Report:
+    """Compute every table (no file is written)."""
+    report = Report(result, lang)
+    frame, schools = applicant_frame(result), schools_frame(result)
+    seats = ledger.seat_ledger(frame, schools, result.problem.tier_names)
+    plan = ledger.redistribution_plan(frame)
+    report.tables.update({
+        "schools": result.schools, "ledger": seats, "county ledger": ledger.county_ledger(seats),
+        "surplus plan": plan, "idle surplus": ledger.idle_surplus(seats, plan),
+        "warnings": seat_warnings(result),
+        "metrics": pd.concat([metrics.all_metrics(frame, schools, by)
+                              for by in metrics.GROUPINGS], ignore_index=True)})
+    size = result.problem.applicant_count
+    if size <= FAIRNESS_LIMIT:
+        report.tables["fairness"] = cost_of_fairness(result)
+    else:
+        report.notes["fairness"] = text("not_computed", lang) + "allocator fairness"
+    if size <= RECOMMEND_LIMIT:
+        report.tables["recommendations"] = recommend_classes(result, classes)
+    else:
+        report.notes["recommendations"] = text("not_computed", lang) + "allocator recommend"
+    report.tables["disclosure"] = disclosure.school_disclosure(
+        frame, schools, _conditions(result, lang))
+    report.tables["admitted"] = disclosure.admitted_list(frame, schools)
+    report.tables["_frame"], report.tables["_schools"] = frame, schools
+    return report
+
+
+def _conditions(result: RunResult, lang: str) -> str:
+    labels = tier_labels(result, lang)
+    return "; ".join(f"{number}. {label}" for number, label in enumerate(labels.values(), 1))
+
+
+def _cards(report: Report) -> list[tuple[str, str]]:
+    counts, lang = report.result.summary["counts"], report.lang
+    frame = report.tables["_frame"]
+    distance = counts.get("distance_km", {})
+    return [(text("applicants", lang), f"{counts['applicants']:,}"),
+            (text("placed", lang), f"{counts['placed']:,}"),
+            (text("unplaced", lang), f"{counts['unplaced']:,}"),
+            (text("excluded", lang), f"{counts['excluded']:,}"),
+            (text("outside", lang), f"{int(frame['outside_catchment'].sum()):,}"),
+            (text("capacity", lang), f"{counts['capacity']:,}"),
+            (text("surplus", lang), f"{counts['surplus_seats']:,}"),
+            (text("distance_mean", lang), f"{distance.get('mean') or 0:.2f}"),
+            (text("distance_p95", lang), f"{distance.get('p95') or 0:.2f}")]
+
+
+def _sections(report: Report) -> list[dict]:
+    lang, tables, result = report.lang, report.tables, report.result
+    schools = tables["_schools"]
+    county_metrics = tables["metrics"][tables["metrics"]["by"] == "county"]
+    sections = [
+        {"title": text("metrics", lang), "table": table_html(county_metrics, lang)},
+        {"title": text("fill", lang), "image": plots.fill_by_school(schools, lang)},
+        {"title": text("tier_mix", lang),
+         "image": plots.tier_mix(result.assignments, tier_labels(result, lang), lang)},
+        {"title": text("distance_plot", lang),
+         "image": plots.distance_histogram(result.assignments, lang)},
+        {"title": text("map", lang), "image": plots.surplus_map(schools, lang)},
+        {"title": text("ledger", lang), "table": table_html(tables["county ledger"], lang)},
+        {"title": text("surplus_plan", lang), "table": table_html(tables["surplus plan"], lang)},
+        {"title": text("idle", lang), "table": table_html(tables["idle surplus"], lang)},
+    ]
+    for key, title in (("fairness", "fairness"), ("recommendations", "recommendations")):
+        sections.append({"title": text(title, lang), "note": report.notes.get(key, ""),
+                         "table": table_html(tables[key], lang) if key in tables else ""})
+    warnings = tables["warnings"]
+    sections.append({"title": text("warnings", lang),
+                     "table": table_html(warnings[warnings["level"] != ""], lang)})
+    return sections
+
+
+def write_reports(report: Report, folder: Path) -> None:
+    """Write ``report.html``, ``report.xlsx`` and the disclosure and ledger CSVs."""
+    result = report.result
+    meta = {"scenario": result.summary["scenario"], "policy": result.summary["policy"],
+            "mechanism": result.summary["mechanism"], "seed": result.summary["seed"],
+            "verified": result.verified}
+    page = render_page(meta, _cards(report), _sections(report), report.lang)
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    sheets = {name: frame for name, frame in report.tables.items()
+              if not name.startswith("_") and name not in ("disclosure", "admitted")}
+    write_workbook(folder / "report.xlsx", result.summary, sheets, result.assignments)
+    write_csv(report.tables["disclosure"], folder / "disclosure.csv")
+    write_csv(report.tables["admitted"], folder / "disclosure_admitted.csv")
+    write_csv(report.tables["ledger"], folder / "ledger.csv")
+    write_csv(report.tables["surplus plan"], folder / "surplus_plan.csv")
+
+
+def report_writer(lang: str = "zh") -> Callable[[RunResult, Path], None]:
+    """Extra writer for :func:`allocator.pipeline.write.write_run`."""
+
+    def write(result: RunResult, staging: Path) -> None:
+        write_reports(build_report(result, lang), staging)
+
+    return write

@@ -28,7 +28,14 @@ def province(applicants: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return generate_province(applicants, counties_for(applicants), seed)
 
 
-GENERATORS: dict[str, Generator] = {"province": province}
+def county(applicants: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One county (the what-if benchmarks: 5,000 applicants is a large county)."""
+    from allocator.synthetic import generate_county
+
+    return generate_county("B01", applicants, seed)
+
+
+GENERATORS: dict[str, Generator] = {"province": province, "county": county}
 
 SIZES: dict[str, int] = {"1k": 1_000, "10k": 10_000, "100k": 100_000, "1M": 1_000_000}
 

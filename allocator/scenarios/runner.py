@@ -18,6 +18,7 @@ from allocator.problem.compiled import CompiledProblem
 from allocator.scenarios.build import PreparedScenario, prepare_scenarios
 from allocator.scenarios.spec import read_scenario_file
 from allocator.scenarios.warm import warm_problem
+from allocator.solvers.result import Allocation
 from allocator.solvers.sweep import final_sweep
 from allocator.verify.checks import all_passed, verify
 
@@ -38,6 +39,11 @@ class ScenarioRun:
     result: RunResult
     folder: Path | None
     warm: bool
+
+
+def allocate(problem: CompiledProblem, mechanism) -> Allocation:
+    """The engine's mechanism, its later rounds and the county-wide sweep on ``problem``."""
+    return _allocate(problem, mechanism)
 
 
 def solve_compiled(loaded: LoadedScenario, problem: CompiledProblem,

@@ -41,8 +41,10 @@ def split_counties(loaded: LoadedScenario) -> list[tuple[str, np.ndarray, np.nda
     parts = []
     for county in sorted(set(school_county) | set(applicant_county)):
         people, schools = applicant_county == county, school_county == county
+        # the province's manifest hashes the inputs once; a county's run does not again
+        county_scenario = replace(subset_scenario(scenario, people, schools), input_files=())
         parts.append((county, np.flatnonzero(people), np.flatnonzero(schools),
-                      replace(loaded, scenario=subset_scenario(scenario, people, schools))))
+                      replace(loaded, scenario=county_scenario, policy_path=None)))
     return parts
 
 
@@ -105,7 +107,9 @@ def _on_dask(scenarios: list[LoadedScenario], scheduler: str | None, workers: in
             # largest counties first so the slowest task does not start last
             order = sorted(range(len(scenarios)),
                            key=lambda i: -len(scenarios[i].scenario.applicants))
-            futures = {i: client.submit(county_task, scenarios[i], pure=False) for i in order}
+            data = client.scatter([scenarios[i] for i in order])
+            futures = {i: client.submit(county_task, item, pure=False)
+                       for i, item in zip(order, data, strict=True)}
             return [futures[i].result() for i in range(len(scenarios))]
     finally:
         if cluster is not None:

@@ -182,8 +182,9 @@ def plot_sweep(result: SweepResult, out: Path) -> list[Path]:
     probability = result.catchment_probability()
     figure, axes = plt.subplots(1, 2, figsize=(13, 4))
     for scenario, group in probability.groupby("scenario"):
-        axes[0].hist(group["at_catchment"], bins=20, histtype="step", label=scenario)
-    axes[0].set_title("each child's probability of a catchment school")
+        axes[0].hist(group["at_choice_or_catchment"], bins=20, histtype="step", label=scenario,
+                     log=True)
+    axes[0].set_title("each child's probability of a stated or catchment school")
     axes[0].set_xlabel("share of lottery seeds")
     axes[0].legend(fontsize=7)
     fill = result.school_fill()

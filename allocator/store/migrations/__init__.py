@@ -1,0 +1,1 @@
+"""Alembic migrations of the portal store (``allocator.store.database.upgrade`` runs them)."""

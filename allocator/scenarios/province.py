@@ -36,16 +36,24 @@ def split_counties(loaded: LoadedScenario) -> list[tuple[str, np.ndarray, np.nda
                                                          LoadedScenario]]:
     """(county, applicant positions, school positions, county scenario), counties sorted."""
     scenario = loaded.scenario
-    applicant_county = scenario.applicants["county"].to_numpy(dtype=object)
-    school_county = scenario.schools["county"].to_numpy(dtype=object)
+    people_of = scenario.applicants.groupby("county", sort=True).indices
+    schools_of = scenario.schools.groupby("county", sort=True).indices
     parts = []
-    for county in sorted(set(school_county) | set(applicant_county)):
-        people, schools = applicant_county == county, school_county == county
+    for county in sorted(set(people_of) | set(schools_of)):
+        people = _mask(len(scenario.applicants), people_of.get(county))
+        schools = _mask(len(scenario.schools), schools_of.get(county))
         # the province's manifest hashes the inputs once; a county's run does not again
         county_scenario = replace(subset_scenario(scenario, people, schools), input_files=())
         parts.append((county, np.flatnonzero(people), np.flatnonzero(schools),
                       replace(loaded, scenario=county_scenario, policy_path=None)))
     return parts
+
+
+def _mask(size: int, positions: np.ndarray | None) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    if positions is not None:
+        mask[positions] = True
+    return mask
 
 
 def run_province(folder: str | Path, out_dir: str | Path | None = None,

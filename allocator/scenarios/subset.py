@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from allocator.model.scenario import Scenario
 
@@ -25,20 +26,22 @@ def subset_scenario(scenario: Scenario, applicant_mask: np.ndarray,
     kept_zones = school_mask[zones["school_position"].to_numpy()]
     zones = zones[kept_zones].copy()
     zones["school_position"] = school_new[zones["school_position"].to_numpy()]
-    schools = scenario.schools[school_mask].reset_index(drop=True)
-    kept_ids = set(schools["school_id"])
+    # row positions (iloc) cost what the subset holds, not what the scenario holds
+    schools = scenario.schools.iloc[np.flatnonzero(school_mask)].reset_index(drop=True)
+    kept_ids = pd.Index(schools["school_id"])
     preferences = scenario.preferences
-    keep = (applicant_mask[preferences["applicant_position"].to_numpy()]
-            & preferences["school_id"].isin(kept_ids).to_numpy())
-    preferences = preferences[keep].copy()
+    preferences = preferences.iloc[np.flatnonzero(
+        applicant_mask[preferences["applicant_position"].to_numpy()])]
+    preferences = preferences[preferences["school_id"].isin(kept_ids).to_numpy()].copy()
     preferences["applicant_position"] = applicant_new[
         preferences["applicant_position"].to_numpy()]
-    applicants = scenario.applicants[applicant_mask].reset_index(drop=True)
+    applicants = scenario.applicants.iloc[np.flatnonzero(applicant_mask)].reset_index(
+        drop=True)
     priorities = scenario.priorities
     if priorities is not None:
         priorities = priorities[priorities["school_id"].isin(kept_ids)
                                 & priorities["applicant_id"].isin(
-                                    set(applicants["applicant_id"]))].reset_index(drop=True)
+                                    pd.Index(applicants["applicant_id"]))].reset_index(drop=True)
     return replace(scenario, schools=schools, school_zones=zones.reset_index(drop=True),
                    applicants=applicants, preferences=preferences.reset_index(drop=True),
                    priorities=priorities)

@@ -7,9 +7,11 @@ row and column instead of failing at the first one.
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from allocator.model.problems import ProblemCollector
@@ -67,8 +69,25 @@ def _read_csv(path: Path, problems: ProblemCollector) -> pd.DataFrame | None:
             message = f"the file is not UTF-8 (bad byte at offset {error.start})"
         problems.add(path.name, row, None, message)
         return None
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                       na_filter=False, skipinitialspace=False)
+    header = next(csv.reader(io.StringIO(text)), [])
+    names = [name.strip() for name in header]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.add(path.name, 1, name, "column appears more than once")
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                        na_filter=False, skipinitialspace=False, skip_blank_lines=False)
+    return _without_blank_lines(frame, path.name, problems)
+
+
+def _without_blank_lines(frame: pd.DataFrame, file: str,
+                         problems: ProblemCollector) -> pd.DataFrame:
+    """Drop blank lines at the end; report blank lines inside (row numbers stay true)."""
+    blank = (frame.fillna("").astype(str).apply(lambda c: c.str.strip()) == "").all(axis=1)
+    content = np.flatnonzero(~blank.to_numpy())
+    last = content[-1] + 1 if content.size else 0
+    for position in np.flatnonzero(blank.to_numpy()[:last]):
+        problems.add(file, int(position) + 2, None, "blank line inside the table; remove it",
+                     kind="blank line")
+    return frame.iloc[:last]
 
 
 def _read_parquet(path: Path, problems: ProblemCollector) -> pd.DataFrame | None:

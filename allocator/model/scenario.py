@@ -91,6 +91,8 @@ def read_settings(folder: Path, problems: ProblemCollector) -> ScenarioSettings 
 
 def yaml_line(path: Path, key: str) -> int | None:
     """Line number of a top-level ``key:`` in a YAML file, if it is there."""
+    if not path.is_file():
+        return None
     top = key.split(".")[0]
     for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
         if line.split(":")[0].strip() == top:

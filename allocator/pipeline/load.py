@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from allocator.model.problems import ProblemCollector
-from allocator.model.scenario import Scenario, load_tables, read_settings, yaml_line
+from allocator.model.scenario import (
+    Scenario,
+    ScenarioSettings,
+    load_tables,
+    read_settings,
+    yaml_line,
+)
 from allocator.policy.config import Policy
 from allocator.policy.loader import resolve_policy
 from allocator.solvers.registry import MECHANISMS, PLANNED_MECHANISMS, Mechanism
@@ -40,6 +46,9 @@ def load(folder: str | Path, seed: int | None = None,
     problems = ProblemCollector()
     settings = read_settings(folder, problems)
     if settings is None:
+        if folder.is_dir():  # still list the tables' problems in the same run
+            load_tables(folder, ScenarioSettings(name="(invalid scenario.yaml)", seed=0),
+                        problems)
         problems.raise_if_any()
         raise AssertionError("unreachable: settings missing without a problem")
     policy, policy_path = resolve_policy(settings.policy, folder, problems)

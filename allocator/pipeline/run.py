@@ -101,7 +101,7 @@ def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float
         "policy": loaded.policy.name,
         "mechanism": loaded.mechanism.name,
         "counts": summary_counts(assignments, school_table),
-        "mechanism_statistics": {key: value if isinstance(value, (str, float)) else int(value)
+        "mechanism_statistics": {key: plain(value)
                                  for key, value in sorted(allocation.statistics.items())},
         "guarantee": guarantee_ledger(problem, allocation, scenario.applicants),
         "plan_adjustments": plan_adjustments(problem),
@@ -113,6 +113,19 @@ def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float
     manifest = build_manifest(loaded, problem, timings)
     return RunResult(loaded, problem, allocation, checks, assignments, school_table, summary,
                      manifest, timings)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy of a statistic (numpy scalars become Python numbers)."""
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, np.integer | bool):
+        return int(value) if not isinstance(value, bool) else value
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
 
 
 def build_manifest(loaded: LoadedScenario, problem: CompiledProblem,

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from allocator.model.problems import ProblemCollector
+from allocator.model.scenario import yaml_line
 from allocator.model.schema import FORBIDDEN_NAME_PARTS
 from allocator.policy.config import Policy
 
@@ -57,7 +58,7 @@ def resolve_policy(reference: str, folder: Path, problems: ProblemCollector,
         return load_builtin_policy(reference), None
     path = folder / reference
     if not reference.endswith((".yaml", ".yml")) or not path.is_file():
-        problems.add(settings_file, None, "policy",
+        problems.add(settings_file, yaml_line(folder / settings_file, "policy"), "policy",
                      f"unknown policy '{reference}': use a built-in "
                      f"({', '.join(builtin_policy_names())}) or a path to a policy YAML")
         return None, None

@@ -180,7 +180,9 @@ def _explicit_arcs(scenario: Scenario, exclusion: np.ndarray, tie: np.ndarray) -
         p = scenario.priorities
         keys = (school_index.get_indexer(p["school_id"]).astype(np.int64) * (len(tie) + 1)
                 + applicant_index.get_indexer(p["applicant_id"]))
-        lookup = pd.Series(p["rank"].to_numpy(dtype=np.int64), index=keys)
+        # ranks are only an order: renumber them densely per school so any value fits the key
+        dense = p.groupby("school_id")["rank"].rank(method="first").to_numpy(dtype=np.int64)
+        lookup = pd.Series(dense, index=keys)
         found = lookup.reindex(school * (len(tie) + 1) + applicant)
         listed_rank = found.fillna(-1).to_numpy(dtype=np.int64)
     listed = listed_rank >= 0

@@ -281,13 +281,13 @@ def _record(connection: Connection, run_id: int, applicant_id: str, field: str, 
             new_value: str, standing: _Standing, outcome: _Outcome, actor: str,
             reason: str) -> AppealDecision:
     now = models.utc_now()
-    appeal_id = int(connection.execute(insert(models.appeals).values(
+    appeal_id = models.inserted_id(connection.execute(insert(models.appeals).values(
         run_id=run_id, applicant_id=applicant_id, field=field, old_value=old_value,
         new_value=new_value, old_school_id=standing.school_id,
         new_school_id=outcome.school_id if outcome.decision == "placed" else standing.school_id,
         old_tier=standing.tier, new_tier=outcome.tier, decision=outcome.decision,
         explanation=outcome.explanation, actor=actor, reason=reason, created_at=now,
-    )).inserted_primary_key[0])
+    )))
     details = {"appeal_id": appeal_id, "applicant_id": applicant_id, "field": field,
                "decision": outcome.decision, "from_school": standing.school_id,
                "to_school": outcome.school_id, "old_tier": standing.tier,
@@ -301,7 +301,7 @@ def _record(connection: Connection, run_id: int, applicant_id: str, field: str, 
         record_event(connection, "plan_adjusted", actor, reason, run_id, {
             "appeal_id": appeal_id, "school_id": outcome.school_id,
             "capacity_change": outcome.capacity_change})
+    new_school = outcome.school_id if outcome.decision == "placed" else standing.school_id
     return AppealDecision(appeal_id, applicant_id, field, old_value, new_value,
-                          standing.school_id, details["to_school"] if outcome.decision ==
-                          "placed" else standing.school_id, standing.tier, outcome.tier,
+                          standing.school_id, new_school, standing.tier, outcome.tier,
                           outcome.decision, outcome.explanation, outcome.capacity_change)

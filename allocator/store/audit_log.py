@@ -30,9 +30,9 @@ def record_event(connection: Connection, kind: str, actor: str, reason: str = ""
         Ids, counts and hashes (JSON); application numbers at most.
     """
     text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True)
-    return int(connection.execute(insert(models.audit_events).values(
+    return models.inserted_id(connection.execute(insert(models.audit_events).values(
         run_id=run_id, kind=kind, actor=actor, reason=reason, details=text,
-        created_at=models.utc_now())).inserted_primary_key[0])
+        created_at=models.utc_now())))
 
 
 def events(connection: Connection, run_id: int | None = None) -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ def normalise_url(url: str) -> str:
 
 
 def open_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys, a busy timeout and serialised writes.
+    """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout, serialised writes.
 
     Parameters
     ----------
@@ -48,6 +48,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the job's write
         cursor.close()
 
     @event.listens_for(engine, "begin")

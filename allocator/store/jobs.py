@@ -34,6 +34,7 @@ from allocator.store.audit_log import record_event
 from allocator.store.faults import checkpoint
 from allocator.store.run_records import insert_run, read_run_folder, sha256_text
 from allocator.store.scenario_export import find_scenario, scenario_files
+from allocator.store.scenario_io import ScenarioFiles
 
 log = logging.getLogger("allocator.store")
 
@@ -115,10 +116,7 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
         return _existing_outcome(engine, existing, fingerprint)
     with tempfile.TemporaryDirectory(prefix="allocator-job-") as temporary:
         folder = Path(temporary)
-        scenario_folder = folder / "scenario"
-        for name, text in files.items():
-            scenario_folder.mkdir(exist_ok=True)
-            (scenario_folder / name).write_bytes(text.encode("utf-8"))
+        scenario_folder = ScenarioFiles(files).write(folder / "scenario")
         result = run_scenario(scenario_folder, seed=request.seed, mechanism=request.mechanism,
                               progress=progress)
         if not result.verified:
@@ -173,4 +171,4 @@ def stored_summary(engine: Engine, run_id: int) -> dict[str, Any]:
     with engine.connect() as connection:
         text = connection.scalar(select(models.run_files.c.content).where(
             models.run_files.c.run_id == run_id, models.run_files.c.file_name == "summary.json"))
-    return json.loads(text)
+    return json.loads(text or "{}")

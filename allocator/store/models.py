@@ -40,6 +40,14 @@ metadata = MetaData(naming_convention={
 ID_LENGTH = 100
 
 
+def inserted_id(result) -> int:
+    """Primary key of the row an ``INSERT`` just wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has a primary key
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])
+
+
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC (every timestamp of the store)."""
     return datetime.now(UTC)

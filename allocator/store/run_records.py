@@ -48,7 +48,7 @@ def insert_run(connection: Connection, *, job_key: str, scenario_id: int, county
     assignments_text = run_files[ASSIGNMENTS_FILE]
     header, rows = _parse_csv(assignments_text)
     counts = result.summary["counts"]
-    run_id = int(connection.execute(insert(models.runs).values(
+    run_id = models.inserted_id(connection.execute(insert(models.runs).values(
         job_key=job_key, scenario_id=scenario_id, county=county or "",
         input_sha256=fingerprint, roster_sha256=sha256_text(inputs["applicants.csv"]),
         policy_sha256=result.manifest["policy_sha256"],
@@ -57,7 +57,7 @@ def insert_run(connection: Connection, *, job_key: str, scenario_id: int, county
         mechanism=result.loaded.mechanism.name, engine_version=__version__,
         lottery_algorithm=LOTTERY_ALGORITHM, applicants=int(counts["applicants"]),
         placed=int(counts["placed"]), verified=result.verified, created_at=models.utc_now(),
-    )).inserted_primary_key[0])
+    )))
     _insert_texts(connection, models.run_inputs, run_id, inputs)
     checkpoint("after_inputs")
     _insert_texts(connection, models.run_files, run_id,

@@ -80,7 +80,7 @@ def _rows(connection: Connection, table: Table, scenario_id: int, county: str | 
     query = select(table).where(table.c.scenario_id == scenario_id).order_by(table.c.position)
     if county is not None and "county" in table.c:
         query = query.where(table.c.county == county)
-    return connection.execute(query).all()
+    return list(connection.execute(query).all())
 
 
 def row_cells(row: Row, columns: Sequence[str]) -> list[str]:

@@ -85,7 +85,9 @@ def import_scenario(engine: Engine, folder: str | Path, name: str | None = None,
     problems = ProblemCollector()
     paths = {schema.name: path for schema in (SCHOOLS, APPLICANTS, PRIORITIES)
              if (path := find_table(folder, schema.name, problems)) is not None}
-    frames = {table: read_table(path, problems) for table, path in paths.items()}
+    read = {table: read_table(path, problems) for table, path in paths.items()}
+    frames = {table: frame for table, frame in read.items() if frame is not None}
+    problems.raise_if_any()  # the loader read these files already; this is belt and braces
     _check_verified_flags(frames["applicants"], paths["applicants"].name, problems)
     problems.raise_if_any()
     with engine.begin() as connection:
@@ -93,12 +95,12 @@ def import_scenario(engine: Engine, folder: str | Path, name: str | None = None,
                 models.scenarios.c.name == name)) is not None:
             raise InputError([_problem(f"a scenario named '{name}' is already stored; "
                                        "import it under another --name")])
-        scenario_id = connection.execute(insert(models.scenarios).values(
+        scenario_id = models.inserted_id(connection.execute(insert(models.scenarios).values(
             name=name, settings_yaml=settings_text, policy_file=policy_file,
             policy_text=policy_text,
             applicant_columns=";".join(_kept_columns(frames["applicants"].columns, APPLICANTS)),
             school_columns=";".join(_kept_columns(frames["schools"].columns, SCHOOLS)),
-        )).inserted_primary_key[0]
+        )))
         counts = {table: _insert_rows(connection, scenario_id, table, frame)
                   for table, frame in frames.items()}
         record_event(connection, "scenario_imported", actor, details={
@@ -136,7 +138,7 @@ def _insert_rows(connection: Connection, scenario_id: int, table_name: str, fram
     schema = {"schools": SCHOOLS, "applicants": APPLICANTS, "priorities": PRIORITIES}[table_name]
     rows = []
     for position, record in enumerate(frame.to_dict(orient="records")):
-        row = {"scenario_id": scenario_id, "position": position}
+        row: dict[str, object] = {"scenario_id": scenario_id, "position": position}
         extra = {}
         for column in schema.names:
             value = str(record.get(column, ""))

@@ -117,3 +117,17 @@ def test_the_openapi_schema_validates(client):
     validate(schema)
     assert {"/jobs", "/jobs/{job_key}", "/jobs/{job_key}/assignments",
             "/jobs/{job_key}/appeals", "/jobs/{job_key}/disclosure"} <= set(schema["paths"])
+
+
+def test_serve_binds_loopback_only_and_needs_a_token(store_url):
+    from typer.testing import CliRunner
+
+    from allocator.interfaces.cli import app
+    from allocator.service.app import ServiceSettings
+
+    remote = CliRunner().invoke(app, ["serve", "--db", store_url, "--host", "0.0.0.0"])
+    assert remote.exit_code == 1 and "refusing to bind 0.0.0.0" in remote.stderr
+    with pytest.raises(ValueError, match="ALLOCATOR_SERVICE_TOKENS"):
+        ServiceSettings.from_environment(store_url, {})
+    settings = ServiceSettings.from_environment(store_url, {"ALLOCATOR_SERVICE_TOKENS": "a, b"})
+    assert settings.tokens == frozenset({"a", "b"})

@@ -106,7 +106,7 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
     InputError
         The stored roster is not a valid scenario (nothing written).
     """
-    with engine.connect() as connection:
+    with _snapshot(engine) as connection:
         scenario = find_scenario(connection, request.scenario)
         _check_county(connection, scenario.id, request.county)
         files = scenario_files(connection, scenario, request.county).files
@@ -144,6 +144,17 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
     log.info("job %s stored as run %s (%s applicants)", request.job_key, run_id,
              result.summary["counts"]["applicants"])
     return JobOutcome(run_id, request.job_key, True, result.summary)
+
+
+def _snapshot(engine: Engine):
+    """A read-only connection seeing one consistent snapshot of the roster.
+
+    PostgreSQL needs REPEATABLE READ for that; a SQLite transaction is one already.
+    """
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection = connection.execution_options(isolation_level="REPEATABLE READ")
+    return connection
 
 
 def _check_county(connection: Connection, scenario_id: int, county: str | None) -> None:

@@ -108,3 +108,14 @@ def test_a_county_job_allocates_that_county_only(engine, tmp_path):
     outcome = run_job(engine, JobRequest("one-county", county=county))
     expected = int((applicants["county"].astype(str) == county).sum())
     assert outcome.summary["counts"]["applicants"] == expected < len(applicants)
+
+
+def test_two_jobs_racing_on_one_key_store_one_run(tiny_store):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda _: run_job(tiny_store, JobRequest("race")), range(2)))
+    assert sorted(outcome.created for outcome in outcomes) == [False, True]
+    assert outcomes[0].run_id == outcomes[1].run_id
+    with tiny_store.connect() as connection:
+        assert len(connection.execute(select(models.runs)).all()) == 1

@@ -131,3 +131,23 @@ def test_serve_binds_loopback_only_and_needs_a_token(store_url):
         ServiceSettings.from_environment(store_url, {})
     settings = ServiceSettings.from_environment(store_url, {"ALLOCATOR_SERVICE_TOKENS": "a, b"})
     assert settings.tokens == frozenset({"a", "b"})
+
+
+def test_a_full_queue_answers_503_and_a_busy_key_409(store_url, monkeypatch):
+    from allocator.service.worker import JobQueue
+
+    monkeypatch.setattr(JobQueue, "start", lambda self: None)  # nothing leaves the queue
+    with TestClient(tiny_app(store_url, queue_size=1)) as client:
+        assert client.post("/jobs", headers=AUTH, json={"job_key": "a"}).status_code == 202
+        busy = client.post("/jobs", headers=AUTH, json={"job_key": "a", "seed": 3})
+        assert busy.status_code == 409 and _locations(busy) == [("body", "job_key")]
+        full = client.post("/jobs", headers=AUTH, json={"job_key": "b"})
+        assert full.status_code == 503 and full.headers["retry-after"] == "5"
+
+
+def test_changed_options_under_a_stored_key_are_refused(client):
+    client.post("/jobs", headers=AUTH, json={"job_key": "k"})
+    assert wait_for(client, "k")["state"] == "completed"
+    client.post("/jobs", headers=AUTH, json={"job_key": "k", "seed": 99})
+    refused = wait_for(client, "k")
+    assert refused["state"] == "refused" and "made from other inputs" in refused["message"]

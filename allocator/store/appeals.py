@@ -103,7 +103,8 @@ def decide_appeal(engine: Engine, job_key: str, applicant_id: str, field: str, v
         placements = _placements(connection, run.id)
     corrections = {**standing.corrections, field: value}
     header, rows = _roster(inputs["applicants.csv"])
-    position = next((i for i, row in enumerate(rows) if row[0] == applicant_id), None)
+    id_column = header.index("applicant_id")
+    position = next((i for i, row in enumerate(rows) if row[id_column] == applicant_id), None)
     if position is None:
         raise AppealRefused("applicant_id", f"'{applicant_id}' is not in the run's roster")
     old_value = _cell(header, rows[position], field, standing.corrections)

@@ -3,7 +3,8 @@
 ``disclosure.csv``: per school its plan, catchment zones, admission conditions
 (the policy's ladder), placed children by tier, cut-off tier and lottery,
 children redirected away from and into it. ``disclosure_admitted.csv``: the
-application numbers admitted by each school with the tier. Only application
+application numbers admitted by each school (in application order) with the published tier
+and the route (catchment, choice, overflow, sweep, ...). Only application
 numbers are published, never names or ID numbers: the columns are fixed here,
 and applicant ids that look like 18-digit national ID numbers are masked.
 """
@@ -15,8 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-ADMITTED_COLUMNS = ["school_id", "school_name", "application_number", "tier", "tier_name",
-                    "route"]
+ADMITTED_COLUMNS = ["school_id", "application_number", "tier", "route"]
 _ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 
 
@@ -30,8 +30,13 @@ def masked_numbers(ids: pd.Series) -> np.ndarray:
 def school_disclosure(frame: pd.DataFrame, schools: pd.DataFrame, conditions: str) -> pd.DataFrame:
     """One row per school: plan, catchment, conditions, counts by tier, cut-offs, redirections."""
     placed = frame[frame["placed"]]
-    by_tier = pd.crosstab(placed["school_id"], placed["tier_name"].replace("", "sweep"))
-    by_tier.columns = [f"admitted_{name}" for name in by_tier.columns]
+    school = pd.Index(schools["school_id"]).get_indexer(placed["school_id"])
+    tier_codes, tier_labels = pd.factorize(placed["tier_name"].fillna("").replace("", "sweep"),
+                                           sort=True)
+    counts = np.bincount(school * len(tier_labels) + tier_codes,
+                         minlength=len(schools) * len(tier_labels))
+    by_tier = pd.DataFrame(counts.reshape(len(schools), len(tier_labels)),
+                           columns=[f"admitted_{name}" for name in tier_labels])
     away = frame[frame["outside_catchment"]].groupby("home_school_id").size()
     into = frame[frame["outside_catchment"]].groupby("school_id").size()
     table = pd.DataFrame({
@@ -45,19 +50,17 @@ def school_disclosure(frame: pd.DataFrame, schools: pd.DataFrame, conditions: st
         "cutoff_lottery": schools["cutoff_lottery"],
         "redirected_away": schools["school_id"].map(away).fillna(0).astype(int),
         "redirected_in": schools["school_id"].map(into).fillna(0).astype(int)})
-    counts = by_tier.reindex(table["school_id"]).fillna(0).astype(int).reset_index(drop=True)
-    return pd.concat([table.reset_index(drop=True), counts], axis=1)
+    return pd.concat([table.reset_index(drop=True), by_tier], axis=1)
 
 
 def admitted_list(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
-    """Application numbers admitted per school (sorted by school, then number)."""
-    names = dict(zip(schools["school_id"], schools["name"].fillna(""), strict=True))
+    """Application numbers admitted per school (schools in table order, then input order)."""
     placed = frame[frame["placed"]]
-    listed = pd.DataFrame({
-        "school_id": placed["school_id"].to_numpy(),
-        "school_name": placed["school_id"].map(names).to_numpy(),
-        "application_number": masked_numbers(placed["applicant_id"]),
-        "tier": placed["tier"].to_numpy(), "tier_name": placed["tier_name"].to_numpy(),
-        "route": placed["reason_code"].to_numpy()})
-    return listed.sort_values(["school_id", "application_number"], kind="stable")[
-        ADMITTED_COLUMNS].reset_index(drop=True)
+    school = pd.Index(schools["school_id"]).get_indexer(placed["school_id"])
+    order = np.argsort(school, kind="stable")
+    ids = schools["school_id"].to_numpy(dtype=object)
+    return pd.DataFrame({
+        "school_id": ids[school[order]],
+        "application_number": masked_numbers(placed["applicant_id"])[order],
+        "tier": placed["tier"].to_numpy()[order],
+        "route": placed["reason_code"].to_numpy()[order]})[ADMITTED_COLUMNS]

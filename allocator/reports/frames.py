@@ -5,12 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from allocator.model.schema import CATEGORY_TAGS
 from allocator.pipeline.run import RunResult
 from allocator.problem.compiled import SOURCE_CATCHMENT, CompiledProblem
 
 #: Placements outside the child's catchment: redirected, swept county-wide, or
 #: seated with a sibling group at a school not on the child's own list.
 OUTSIDE_CODES = ("overflow", "sweep", "sibling_group")
+
+#: Columns of the assignments table the reports read (the long texts are left out).
+FRAME_COLUMNS = ("applicant_id", "school_id", "status", "tier", "tier_name", "reason_code",
+                 "distance_km", "county", "stage")
 
 #: Special groups whose every child must be enrolled (应入尽入).
 GUARANTEED_CATEGORIES = ("left_behind", "unsupported", "orphan", "low_income")
@@ -34,7 +39,7 @@ def applicant_frame(result: RunResult) -> pd.DataFrame:
     ``sibling_group``, ``home_school_id`` (catchment school), ``kind`` of the
     placed school, ``placed``, ``outside_catchment``, ``guaranteed``.
     """
-    frame = result.assignments.copy()
+    frame = result.assignments[list(FRAME_COLUMNS)].copy()
     applicants = result.loaded.scenario.applicants
     residence = applicants["residence_zone"].fillna("").astype(str).to_numpy(dtype=object)
     hukou = applicants["hukou_zone"].fillna("").astype(str).to_numpy(dtype=object)
@@ -42,6 +47,11 @@ def applicant_frame(result: RunResult) -> pd.DataFrame:
     frame["zone"] = np.where(residence != "", residence, hukou)
     frame["migrant"] = (hukou == "") & (prop == "") & (residence != "")
     frame["categories"] = applicants["categories"].fillna("").astype(str).to_numpy(dtype=object)
+    for tag in CATEGORY_TAGS:
+        column = f"is_{tag}"
+        frame[f"category_{tag}"] = (applicants[column].to_numpy(dtype=bool)
+                                    if column in applicants.columns
+                                    else frame["categories"].str.contains(tag).to_numpy())
     frame["sibling_group"] = applicants["sibling_group"].fillna("").astype(str).to_numpy(
         dtype=object)
     home = home_school(result.problem)
@@ -51,8 +61,7 @@ def applicant_frame(result: RunResult) -> pd.DataFrame:
     frame["kind"] = frame["school_id"].map(kinds).fillna("")
     frame["placed"] = frame["status"] == "placed"
     frame["outside_catchment"] = frame["placed"] & frame["reason_code"].isin(OUTSIDE_CODES)
-    pattern = "|".join(GUARANTEED_CATEGORIES)
-    frame["guaranteed"] = frame["categories"].str.contains(pattern, regex=True)
+    frame["guaranteed"] = frame[[f"category_{tag}" for tag in GUARANTEED_CATEGORIES]].any(axis=1)
     return frame
 
 

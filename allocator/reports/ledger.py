@@ -42,14 +42,14 @@ def seat_ledger(frame: pd.DataFrame, schools: pd.DataFrame,
     ``plan`` is the ``capacity`` of the run's schools table (the plan the
     mechanism filled, certified raises included).
     """
-    rounds = placement_round(frame, tier_names)
-    taken = (pd.crosstab(frame["school_id"][frame["placed"]], rounds[frame["placed"]])
-             .reindex(columns=list(ROUNDS), fill_value=0))
+    placed = frame["placed"].to_numpy()
+    rounds = placement_round(frame, tier_names).to_numpy()[placed]
+    school = pd.Index(schools["school_id"]).get_indexer(frame["school_id"][placed])
     ledger = schools[["school_id", "name", "county", "stage", "kind", "capacity"]].rename(
         columns={"capacity": "plan"}).reset_index(drop=True)
     left = ledger["plan"].to_numpy().copy()
     for name in ROUNDS:
-        seats = ledger["school_id"].map(taken[name]).fillna(0).astype(int).to_numpy()
+        seats = np.bincount(school[rounds == name], minlength=len(ledger))
         left = left - seats
         ledger[f"taken_{name}"] = seats
         ledger[f"surplus_after_{name}"] = left
@@ -73,14 +73,14 @@ def ledger_balances(ledger: pd.DataFrame) -> bool:
 def redistribution_plan(frame: pd.DataFrame) -> pd.DataFrame:
     """Which schools' seats absorbed which catchments' overflow: flows with counts and distance.
 
-    One row per (county, stage, home catchment school, home zone, receiving school, round):
-    children placed outside their catchment, their number and distances.
+    One row per (county, stage, home catchment school, receiving school, route): children
+    placed outside their catchment, their number and distances ('' = no catchment school).
     """
     moved = frame[frame["outside_catchment"]]
-    keys = ["county", "stage", "home_school_id", "zone", "school_id", "reason_code"]
+    keys = ["county", "stage", "home_school_id", "school_id", "reason_code"]
     flows = moved.groupby(keys, sort=True)["distance_km"].agg(["size", "mean", "max"])
     flows = flows.reset_index().rename(columns={
-        "home_school_id": "from_school_id", "zone": "from_zone", "school_id": "to_school_id",
+        "home_school_id": "from_school_id", "school_id": "to_school_id",
         "reason_code": "route", "size": "children", "mean": "distance_mean_km",
         "max": "distance_max_km"})
     flows["distance_mean_km"] = flows["distance_mean_km"].round(3)

@@ -43,13 +43,12 @@ def catchment_demand(result: RunResult) -> pd.DataFrame:
     first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
     arcs, owner = arcs[first], owner[first]
     keep = problem.exclusion[owner] == ""
-    tiers = np.array(problem.tier_names, dtype=object)
-    frame = pd.DataFrame({"school": problem.arc_school[arcs[keep]],
-                          "tier": tiers[problem.arc_tier[arcs[keep]]]})
-    table = pd.crosstab(frame["school"], frame["tier"]).reindex(
-        index=range(problem.school_count), columns=list(problem.tier_names), fill_value=0)
-    table.columns = [f"demand_{name}" for name in table.columns]
-    return table.reset_index(drop=True)
+    tiers = len(problem.tier_names)
+    code = (problem.arc_school[arcs[keep]].astype(np.int64) * tiers
+            + problem.arc_tier[arcs[keep]].astype(np.int64))
+    counts = np.bincount(code, minlength=problem.school_count * tiers)
+    return pd.DataFrame(counts.reshape(problem.school_count, tiers),
+                        columns=[f"demand_{name}" for name in problem.tier_names])
 
 
 def seat_warnings(result: RunResult, thresholds: WarningThresholds | None = None) -> pd.DataFrame:

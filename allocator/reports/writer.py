@@ -2,8 +2,10 @@
 
 :func:`report_writer` returns the extra writer that :func:`allocator.pipeline.write.write_run`
 calls inside the atomic write, so a run folder holds ``report.html``,
-``report.xlsx``, ``disclosure.csv``, ``disclosure_admitted.csv``, ``ledger.csv``
-and ``surplus_plan.csv`` next to the contract files, or none of them.
+``report.xlsx``, ``disclosure.csv``, ``disclosure_admitted.csv``, ``ledger.csv``,
+``surplus_plan.csv`` and ``metrics.csv`` (every grouping; the workbook's metrics
+sheet holds the county and category groupings) next to the contract files, or
+none of them.
 
 Heavy parts are conditional on size (documented in the README): the cost of
 fairness re-solves the scenario with the other mechanism (runs of at most
@@ -68,6 +70,7 @@ def build_report(result: RunResult, lang: str = "zh", classes: int = DEFAULT_CLA
         "warnings": seat_warnings(result),
         "metrics": pd.concat([metrics.all_metrics(frame, schools, by)
                               for by in metrics.GROUPINGS], ignore_index=True)})
+    workbook_metrics = report.tables["metrics"]["by"].isin(["county", "category"])
     size = result.problem.applicant_count
     if size <= FAIRNESS_LIMIT:
         report.tables["fairness"] = cost_of_fairness(result)
@@ -81,6 +84,8 @@ def build_report(result: RunResult, lang: str = "zh", classes: int = DEFAULT_CLA
         frame, schools, _conditions(result, lang))
     report.tables["admitted"] = disclosure.admitted_list(frame, schools)
     report.tables["_frame"], report.tables["_schools"] = frame, schools
+    report.tables["_all metrics"] = report.tables["metrics"]
+    report.tables["metrics"] = report.tables["metrics"][workbook_metrics].reset_index(drop=True)
     return report
 
 
@@ -144,6 +149,7 @@ def write_reports(report: Report, folder: Path) -> None:
     write_csv(report.tables["admitted"], folder / "disclosure_admitted.csv")
     write_csv(report.tables["ledger"], folder / "ledger.csv")
     write_csv(report.tables["surplus plan"], folder / "surplus_plan.csv")
+    write_csv(report.tables["_all metrics"], folder / "metrics.csv")
 
 
 def report_writer(lang: str = "zh") -> Callable[[RunResult, Path], None]:

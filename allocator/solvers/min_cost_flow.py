@@ -93,8 +93,8 @@ class ApplicantTypes:
     unit: np.ndarray
 
 
-def min_cost_flow(problem: CompiledProblem,
-                  resolution_km: float = DEFAULT_RESOLUTION_KM) -> Allocation:
+def min_cost_flow(problem: CompiledProblem, resolution_km: float = DEFAULT_RESOLUTION_KM,
+                  aggregate: bool = True) -> Allocation:
     """System optimum: most children placed, then tiers lexicographically, then distance.
 
     Parameters
@@ -103,6 +103,9 @@ def min_cost_flow(problem: CompiledProblem,
         The compiled problem (never changed).
     resolution_km : float
         Width of a distance class; distances are compared in whole classes.
+    aggregate : bool
+        Group identical applicants into types (False: one node per applicant,
+        the same optimum on a larger graph; used by the benchmark).
 
     Returns
     -------
@@ -111,7 +114,7 @@ def min_cost_flow(problem: CompiledProblem,
         unplaced for the pipeline's final sweep. ``statistics`` holds the
         graph size (types, nodes, arcs) and the number of solver calls.
     """
-    types = applicant_types(problem, resolution_km)
+    types = applicant_types(problem, resolution_km, aggregate)
     graph, list_arc_start = build_graph(problem, types, resolution_km)
     flows, solves = lexicographic_flow(graph)
     list_flows = flows[:list_arc_start[-1]]
@@ -136,13 +139,19 @@ def _sweep_units(problem: CompiledProblem) -> np.ndarray:
     return np.unique(problem.school_unit[open_public])
 
 
-def applicant_types(problem: CompiledProblem, resolution_km: float) -> ApplicantTypes:
+def applicant_types(problem: CompiledProblem, resolution_km: float,
+                    aggregate: bool = True) -> ApplicantTypes:
     """Group applicants with the same unit and list (school, tier, distance class per arc)."""
     n = problem.applicant_count
     length = np.diff(problem.arc_start)
     sweepable = np.isin(problem.applicant_unit, _sweep_units(problem))
     member = (problem.exclusion == "") & ((length > 0) | sweepable)
     people = np.flatnonzero(member)
+    if not aggregate:
+        of_applicant = np.full(n, -1, dtype=np.int64)
+        of_applicant[people] = np.arange(len(people))
+        return ApplicantTypes(of_applicant, people, np.ones(len(people), dtype=np.int64),
+                              problem.applicant_unit[people].astype(np.int64))
     width = int(length.max()) if n else 0
     codes = np.full((len(people), width + 3), -1, dtype=np.int64)
     codes[:, 0] = problem.applicant_unit[people]

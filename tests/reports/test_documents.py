@@ -45,8 +45,7 @@ def test_workbook_opens_and_matches_the_csvs(county_run):
 def test_disclosure_holds_application_numbers_only(county_run, county_result):
     admitted = pd.read_csv(county_run / "disclosure_admitted.csv", dtype=str,
                            keep_default_na=False)
-    assert list(admitted.columns) == ["school_id", "school_name", "application_number", "tier",
-                                      "tier_name", "route"]
+    assert list(admitted.columns) == ["school_id", "application_number", "tier", "route"]
     placed = county_result.assignments[county_result.assignments["status"] == "placed"]
     assert sorted(admitted["application_number"]) == sorted(placed["applicant_id"])
     schools = pd.read_csv(county_run / "disclosure.csv", dtype=str, keep_default_na=False)

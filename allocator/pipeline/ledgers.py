@@ -24,7 +24,9 @@ def guarantee_ledger(problem: CompiledProblem, allocation: Allocation,
     """
     guaranteed = problem.applicant_guaranteed & (problem.exclusion == "")
     unplaced = np.flatnonzero(guaranteed & (allocation.assigned_school < 0))
-    public_first = _first_public_school(problem)
+    first_arc = problem.first_public_arc()
+    public_first = np.where(first_arc >= 0, problem.arc_school[np.maximum(first_arc, 0)], -1) if (
+        problem.arc_count) else first_arc
     area = np.where(public_first[unplaced] >= 0,
                     problem.school_ids[np.maximum(public_first[unplaced], 0)], "")
     shortfall = pd.DataFrame({
@@ -75,15 +77,3 @@ def sibling_ledger(problem: CompiledProblem, allocation: Allocation,
         "older_sibling_requests": int(len(asked)),
         "older_sibling_requests_honoured": int(honoured.sum()),
     }
-
-
-def _first_public_school(problem: CompiledProblem) -> np.ndarray:
-    """First public-round school on each applicant's list (-1 if none)."""
-    result = np.full(problem.applicant_count, -1, dtype=np.int64)
-    public = np.flatnonzero(~problem.arc_private)
-    if public.size == 0:
-        return result
-    owner = problem.arc_applicant()[public]
-    first = np.r_[True, owner[1:] != owner[:-1]]
-    result[owner[first]] = problem.arc_school[public[first]]
-    return result

@@ -17,7 +17,7 @@ from allocator.problem.compiled import (
 )
 from allocator.problem.distance import haversine_km
 from allocator.solvers.result import PLACED_BY_MECHANISM, PLACED_BY_SWEEP, Allocation
-from allocator.verify.checks import envy_arcs
+from allocator.verify.checks import envy_arcs, preferred_arcs
 
 #: Contract columns first, then this project's extensions.
 ASSIGNMENT_COLUMNS = ("applicant_id", "school_id", "status", "tier", "choice_rank",
@@ -28,11 +28,8 @@ ASSIGNMENT_COLUMNS = ("applicant_id", "school_id", "status", "tier", "choice_ran
 def school_outcomes(problem: CompiledProblem, allocation: Allocation) -> pd.DataFrame:
     """Per school: assigned, rejected applicants, cut-off key (internal, by position)."""
     counts = allocation.school_counts(problem.school_count)
-    arc_applicant = problem.arc_applicant()
-    bound = problem.arc_start[1:].copy()
+    preferred = preferred_arcs(problem, allocation)
     by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
-    bound[by_mechanism] = allocation.assigned_arc[by_mechanism]
-    preferred = np.arange(problem.arc_count) < bound[arc_applicant]
     rejected = np.bincount(problem.arc_school[preferred], minlength=problem.school_count)
     worst = np.full(problem.school_count, -1, dtype=np.int64)
     held = allocation.assigned_arc[by_mechanism]
@@ -114,18 +111,16 @@ def first_choice_cutoffs(problem: CompiledProblem, allocation: Allocation) -> np
     outcome = school_outcomes(problem, allocation)
     worst = outcome["worst_key"].to_numpy()
     turned_away = (outcome["rejected"].to_numpy() > 0) & (worst >= 0)
-    public_arc = np.flatnonzero(~problem.arc_private)
-    arc_applicant = problem.arc_applicant()[public_arc]
-    first = public_arc[np.r_[True, arc_applicant[1:] != arc_applicant[:-1]]] if len(
-        public_arc) else public_arc
+    first = problem.first_public_arc()
+    applicant = np.flatnonzero(first >= 0)
+    first = first[applicant]
     text = np.full(problem.applicant_count, "", dtype=object)
     school = problem.arc_school[first]
     has = turned_away[school]
     tier = (worst[school[has]] >> TIER_SHIFT) & 0xFF
     names = np.array(problem.tier_names, dtype=object)
     lottery = _cutoff_lottery(problem, worst[school[has]])
-    applicant = problem.arc_applicant()[first[has]]
-    text[applicant] = ["tier " + str(names[t]) + f", lottery {v:.4f}" for t, v in zip(
+    text[applicant[has]] = ["tier " + str(names[t]) + f", lottery {v:.4f}" for t, v in zip(
         tier, lottery, strict=True)]
     return text
 

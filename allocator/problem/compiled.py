@@ -140,6 +140,16 @@ class CompiledProblem:
         return (np.arange(self.arc_count, dtype=np.int64)
                 - np.repeat(self.arc_start[:-1], np.diff(self.arc_start)) + 1)
 
+    def first_public_arc(self) -> np.ndarray:
+        """Index of each applicant's first public-round arc (-1 if it has none)."""
+        result = np.full(self.applicant_count, -1, dtype=np.int64)
+        public = np.flatnonzero(~self.arc_private)
+        if public.size:
+            owner = self.arc_applicant()[public]
+            first = np.r_[True, owner[1:] != owner[:-1]]
+            result[owner[first]] = public[first]
+        return result
+
     def with_capacity(self, capacity: np.ndarray) -> CompiledProblem:
         """Same problem with other plans (a what-if that needs no recompile).
 

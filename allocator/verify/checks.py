@@ -104,6 +104,18 @@ def check_eligibility(problem: CompiledProblem, allocation: Allocation) -> Check
                        examples)
 
 
+def preferred_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
+    """Boolean per arc: the applicant would rather have this school than its outcome.
+
+    Every arc before the held one; every arc when the applicant was not placed
+    by the mechanism (unplaced, swept, or following its group).
+    """
+    bound = problem.arc_start[1:].copy()
+    by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
+    bound[by_mechanism] = allocation.assigned_arc[by_mechanism]
+    return np.arange(problem.arc_count) < bound[problem.arc_applicant()]
+
+
 def envy_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
     """Boolean per arc: the applicant prefers this school and has justified envy there.
 
@@ -112,11 +124,8 @@ def envy_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
     seat, or admitted someone with a worse priority key there (a sweep
     placement counts as the worst priority).
     """
-    arc_applicant = problem.arc_applicant()
-    bound = problem.arc_start[1:].copy()
+    preferred = preferred_arcs(problem, allocation)
     by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
-    bound[by_mechanism] = allocation.assigned_arc[by_mechanism]
-    preferred = np.arange(problem.arc_count) < bound[arc_applicant]
     counts = allocation.school_counts(problem.school_count)
     free_seat = counts < problem.school_capacity
     worst = np.full(problem.school_count, -1, dtype=np.int64)

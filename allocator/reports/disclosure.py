@@ -30,7 +30,7 @@ def masked_numbers(ids: pd.Series) -> np.ndarray:
 def school_disclosure(frame: pd.DataFrame, schools: pd.DataFrame, conditions: str) -> pd.DataFrame:
     """One row per school: plan, catchment, conditions, counts by tier, cut-offs, redirections."""
     placed = frame[frame["placed"]]
-    school = pd.Index(schools["school_id"]).get_indexer(placed["school_id"])
+    school = placed["school_position"].to_numpy()
     tier_codes, tier_labels = pd.factorize(placed["tier_name"].fillna("").replace("", "sweep"),
                                            sort=True)
     counts = np.bincount(school * len(tier_labels) + tier_codes,
@@ -56,7 +56,7 @@ def school_disclosure(frame: pd.DataFrame, schools: pd.DataFrame, conditions: st
 def admitted_list(frame: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
     """Application numbers admitted per school (schools in table order, then input order)."""
     placed = frame[frame["placed"]]
-    school = pd.Index(schools["school_id"]).get_indexer(placed["school_id"])
+    school = placed["school_position"].to_numpy()
     order = np.argsort(school, kind="stable")
     ids = schools["school_id"].to_numpy(dtype=object)
     return pd.DataFrame({

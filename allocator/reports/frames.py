@@ -36,8 +36,9 @@ def applicant_frame(result: RunResult) -> pd.DataFrame:
 
     Added columns: ``zone`` (residence zone, else hukou zone), ``migrant``
     (no hukou or home in the county, living in a zone: 随迁子女), ``categories``,
-    ``sibling_group``, ``home_school_id`` (catchment school), ``kind`` of the
-    placed school, ``placed``, ``outside_catchment``, ``guaranteed``.
+    ``sibling_group``, ``home_school_id`` (catchment school), ``school_position``,
+    ``kind`` and ``public`` of the placed school, ``placed``, ``eligible`` (not
+    excluded), ``outside_catchment``, ``guaranteed``, ``category_<tag>``.
     """
     frame = result.assignments[list(FRAME_COLUMNS)].copy()
     applicants = result.loaded.scenario.applicants
@@ -57,9 +58,13 @@ def applicant_frame(result: RunResult) -> pd.DataFrame:
     home = home_school(result.problem)
     ids = result.problem.school_ids
     frame["home_school_id"] = np.where(home >= 0, ids[np.maximum(home, 0)], "")
-    kinds = dict(zip(result.schools["school_id"], result.schools["kind"], strict=True))
-    frame["kind"] = frame["school_id"].map(kinds).fillna("")
-    frame["placed"] = frame["status"] == "placed"
+    position = np.asarray(result.allocation.assigned_school, dtype=np.int64)
+    kinds = result.schools["kind"].to_numpy(dtype=object)
+    frame["school_position"] = position
+    frame["kind"] = np.where(position >= 0, kinds[np.maximum(position, 0)], "")
+    frame["public"] = (position >= 0) & result.problem.school_public[np.maximum(position, 0)]
+    frame["placed"] = position >= 0
+    frame["eligible"] = (frame["status"] != "excluded").to_numpy(dtype=bool)
     frame["outside_catchment"] = frame["placed"] & frame["reason_code"].isin(OUTSIDE_CODES)
     frame["guaranteed"] = frame[[f"category_{tag}" for tag in GUARANTEED_CATEGORIES]].any(axis=1)
     return frame

@@ -44,7 +44,7 @@ def seat_ledger(frame: pd.DataFrame, schools: pd.DataFrame,
     """
     placed = frame["placed"].to_numpy()
     rounds = placement_round(frame, tier_names).to_numpy()[placed]
-    school = pd.Index(schools["school_id"]).get_indexer(frame["school_id"][placed])
+    school = frame["school_position"].to_numpy()[placed]
     ledger = schools[["school_id", "name", "county", "stage", "kind", "capacity"]].rename(
         columns={"capacity": "plan"}).reset_index(drop=True)
     left = ledger["plan"].to_numpy().copy()

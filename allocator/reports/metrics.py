@@ -57,8 +57,8 @@ def _share(frame: pd.DataFrame, by: str, metric: str, numerator, denominator,
 
 def placement_rate(frame: pd.DataFrame, by: str = "county") -> pd.DataFrame:
     """Placed children / children to place (excluded children not counted); by home school."""
-    eligible = frame["status"].to_numpy() != "excluded"
-    return _share(frame, by, "placement_rate", frame["placed"], eligible, "home_school_id")
+    return _share(frame, by, "placement_rate", frame["placed"], frame["eligible"],
+                  "home_school_id")
 
 
 def own_catchment_rate(frame: pd.DataFrame, by: str = "county") -> pd.DataFrame:
@@ -70,13 +70,13 @@ def own_catchment_rate(frame: pd.DataFrame, by: str = "county") -> pd.DataFrame:
 def migrant_public_share(frame: pd.DataFrame, by: str = "county") -> pd.DataFrame:
     """Migrant children (随迁子女) placed in public schools / migrant children placed."""
     migrant_placed = frame["migrant"].to_numpy() & frame["placed"].to_numpy()
-    public = frame["kind"].to_numpy() == "public"
-    return _share(frame, by, "migrant_public_share", migrant_placed & public, migrant_placed)
+    return _share(frame, by, "migrant_public_share", migrant_placed & frame["public"].to_numpy(),
+                  migrant_placed)
 
 
 def guaranteed_ledger_closed(frame: pd.DataFrame, by: str = "county") -> pd.DataFrame:
     """Children of the guaranteed groups (应入尽入) placed / those to place (1.0 = closed)."""
-    to_place = frame["guaranteed"].to_numpy() & (frame["status"].to_numpy() != "excluded")
+    to_place = frame["guaranteed"].to_numpy() & frame["eligible"].to_numpy()
     return _share(frame, by, "guaranteed_ledger_closed", to_place & frame["placed"].to_numpy(),
                   to_place, "home_school_id")
 

@@ -119,3 +119,21 @@ def test_two_jobs_racing_on_one_key_store_one_run(tiny_store):
     assert outcomes[0].run_id == outcomes[1].run_id
     with tiny_store.connect() as connection:
         assert len(connection.execute(select(models.runs)).all()) == 1
+
+
+def test_a_job_whose_verification_fails_writes_nothing(tiny_store, monkeypatch):
+    from dataclasses import replace
+
+    from allocator.store import jobs
+    from allocator.verify.checks import CheckResult
+
+    def failing(*args, **kwargs):
+        result = run_scenario(*args, **kwargs)
+        broken = CheckResult("capacity", False, 1, True, "no school over capacity")
+        return replace(result, checks=[broken])
+
+    monkeypatch.setattr(jobs, "run_scenario", failing)
+    before = dump(tiny_store)
+    with pytest.raises(jobs.JobFailed, match=r"verification failed \(capacity\)"):
+        run_job(tiny_store, JobRequest("k"))
+    assert dump(tiny_store) == before

@@ -73,3 +73,39 @@ def test_a_scenario_name_is_stored_once(engine):
     with pytest.raises(InputError, match="already stored"):
         import_scenario(engine, TINY)
     assert import_scenario(engine, TINY, name="tiny-again") > 1
+
+
+def test_explicit_priorities_go_through_the_store(engine, tmp_path):
+    from allocator.store.jobs import JobRequest, run_job
+
+    folder = tmp_path / "explicit"
+    folder.mkdir()
+    (folder / "scenario.yaml").write_text("name: explicit\nseed: 3\npolicy: explicit\n")
+    (folder / "schools.csv").write_text("school_id,capacity\nX,1\nY,1\n")
+    (folder / "applicants.csv").write_text("applicant_id,preferences\ni,X;Y\nj,X;Y\nk,X\n")
+    (folder / "priorities.csv").write_text("school_id,applicant_id,rank\nX,k,1\nX,j,2\n")
+    import_scenario(engine, folder)
+    outcome = run_job(engine, JobRequest("explicit"))
+    expected = run_scenario(folder).summary
+    assert outcome.summary == expected
+    exported = _export(engine, tmp_path / "back")
+    assert (exported / "priorities.csv").read_text() == (folder / "priorities.csv").read_text()
+
+
+def test_a_contract_column_without_a_store_column_is_kept_in_extra_cells(engine, tmp_path,
+                                                                        monkeypatch):
+    from dataclasses import replace
+
+    from allocator.model.schema import SCHOOLS, Column
+    from allocator.store import scenario_io
+
+    newer = replace(SCHOOLS, columns=(*SCHOOLS.columns,
+                                      Column("playground", "boolean", "optional", "test")))
+    monkeypatch.setattr(scenario_io, "SCHOOLS", newer)
+    folder = copy_scenario(TINY, tmp_path / "tiny")
+    lines = (folder / "schools.csv").read_text().splitlines()
+    (folder / "schools.csv").write_text("\n".join(
+        [lines[0] + ",playground"] + [line + ",yes" for line in lines[1:]]) + "\n")
+    import_scenario(engine, folder)
+    exported = pd.read_csv(_export(engine, tmp_path / "back") / "schools.csv", dtype=str)
+    assert exported["playground"].tolist() == ["yes"] * 4

@@ -230,7 +230,8 @@ def _level_costs(problem: CompiledProblem, list_arcs: np.ndarray, kind: np.ndarr
     tier[kind == 0] = problem.arc_tier[list_arcs]
     tier[kind == 1] = len(problem.tier_names)  # reached only through the sweep
     levels = [(kind == 2).astype(np.int64)]
-    for level in range(1, int(tier.max(initial=0)) + 1):
+    present = np.unique(tier[tier >= 0])
+    for level in present[1:]:  # "tier >= j" only where some arc has tier j: no repeated level
         levels.append((tier >= level).astype(np.int64))
     distance = np.zeros(len(kind), dtype=np.int64)
     distance[kind == 0] = distance_class(problem.arc_distance[list_arcs], resolution_km)

@@ -29,6 +29,7 @@ SCHOOL_COLUMNS: tuple[str, ...] = (
     "resource_room",
     "nine_year",
     "group",
+    "feeds_into",
 )
 
 #: Columns of ``applicants.csv``, in the order of the data contract.

@@ -211,5 +211,6 @@ def _schools_frame(
         "resource_room": bool_column(lay.resource_room),
         "nine_year": bool_column(lay.nine_year),
         "group": [f"{county}-G{g}" if g else "" for g in lay.group.tolist()],
+        "feeds_into": "",  # one stage per county: no feeder links are generated
     }
     return contract_frame(SCHOOL_COLUMNS, data, n)

@@ -24,6 +24,8 @@ CONTRACT_SCHOOL_COLUMNS = [
     "school_id", "name", "county", "stage", "kind", "capacity", "classes", "zones",
     "lat", "lon", "resource_room", "nine_year", "group",
 ]
+# The project's extensions, after the contract's columns (README, "Scenario folder").
+SCHOOL_EXTENSIONS = ["feeds_into"]
 CONTRACT_APPLICANT_COLUMNS = [
     "applicant_id", "county", "stage", "birth_date", "hukou_zone", "hukou_city",
     "property_zone", "residence_zone", "residence_permit_months", "social_insurance_months",
@@ -65,7 +67,7 @@ def _zone_capacity(schools: pd.DataFrame) -> dict[str, int]:
 
 def test_columns_are_the_contract_columns(county):
     schools, applicants = county
-    assert list(schools.columns) == CONTRACT_SCHOOL_COLUMNS
+    assert list(schools.columns) == CONTRACT_SCHOOL_COLUMNS + SCHOOL_EXTENSIONS
     assert list(applicants.columns) == CONTRACT_APPLICANT_COLUMNS
     for frame in county:
         assert not frame.isna().any().any()
@@ -75,7 +77,8 @@ def test_columns_are_the_contract_columns(county):
 
 def test_columns_match_the_project_schema():
     schema = pytest.importorskip("allocator.model.schema")
-    assert [c.name for c in schema.SCHOOLS.columns] == CONTRACT_SCHOOL_COLUMNS
+    assert [c.name for c in schema.SCHOOLS.columns] == (CONTRACT_SCHOOL_COLUMNS
+                                                        + SCHOOL_EXTENSIONS)
     assert [c.name for c in schema.APPLICANTS.columns] == CONTRACT_APPLICANT_COLUMNS
     assert set(schema.CATEGORY_TAGS) == TAGS
 
@@ -370,7 +373,7 @@ def test_write_scenario(tmp_path):
     pd.testing.assert_frame_equal(back, applicants, check_dtype=False)
     raw = (out / "schools.csv").read_bytes()
     assert b"\r\n" not in raw and not raw.startswith(b"\xef\xbb\xbf")
-    assert raw.splitlines()[0].decode() == ",".join(CONTRACT_SCHOOL_COLUMNS)
+    assert raw.splitlines()[0].decode() == ",".join(CONTRACT_SCHOOL_COLUMNS + SCHOOL_EXTENSIONS)
     with pytest.raises(ValueError):
         write_scenario(
             tmp_path / "t", schools, applicants, name="x", seed=1, extra_settings={"seed": 5}

@@ -81,8 +81,9 @@ def job_run(
         err.print(f"[bold red]failed:[/bold red] {error}")
         raise typer.Exit(EXIT_FAILURE) from None
     counts = outcome.summary["counts"]
-    state = "stored as" if outcome.created else "already stored as (nothing written)"
-    out.print(f"job {outcome.job_key}: {state} run {outcome.run_id}; "
+    state = (f"stored as run {outcome.run_id}" if outcome.created else
+             f"run {outcome.run_id} already stored for these inputs, nothing written")
+    out.print(f"job {outcome.job_key}: {state}; "
               f"{counts['placed']:,} of {counts['applicants']:,} applicants placed")
 
 

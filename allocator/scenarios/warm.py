@@ -1,7 +1,7 @@
 """Warm re-solves: reuse the base's compiled problem for capacity and catchment what-ifs.
 
 A capacity change touches no arc: the base problem is reused with new
-capacities (:meth:`CompiledProblem.with_capacity`). A catchment edit changes
+capacities (:func:`with_plan`). A catchment edit changes
 only the effective lists and tiers of the applicants living, registered or
 owning a home in an edited zone: only they are recompiled and their arcs are
 spliced into the base problem. Everyone else's arcs, lotteries and tie-break
@@ -55,15 +55,32 @@ def with_school_plan(problem: CompiledProblem, loaded: LoadedScenario) -> Compil
     """``problem`` with the plans and class ceilings of the what-if's schools.
 
     The schools alone are compiled (no applicants: milliseconds), so plans and
-    ceilings are derived by the engine's own rules.
+    ceilings come from the engine's own rules; see :func:`with_plan` for seats.
     """
     nobody = np.zeros(len(loaded.scenario.applicants), dtype=bool)
     schools_only = compile_problem(subset_scenario(loaded.scenario, nobody), loaded.policy,
                                    loaded.seed)
-    if hasattr(schools_only, "school_ceiling"):
-        problem = replace(problem, school_ceiling=schools_only.school_ceiling)
-    return problem.with_capacity(getattr(schools_only, "school_plan",
-                                         schools_only.school_capacity))
+    return with_plan(problem, schools_only.school_plan, schools_only.school_ceiling)
+
+
+def with_plan(problem: CompiledProblem, plan: np.ndarray,
+              ceiling: np.ndarray | None = None) -> CompiledProblem:
+    """``problem`` with other plans (招生计划), seats computed as a cold compile does.
+
+    A plan is raised where more certified children (tier 0) put a public school
+    first, up to the class ceiling (POLICY.md). ``CompiledProblem.with_capacity``
+    keeps the base's raise instead, which differs from a cold compile once a plan
+    falls below the certified demand; the warm-equals-cold tests guard this rule.
+    """
+    plan = np.asarray(plan, dtype=np.int64)
+    ceiling = problem.school_ceiling if ceiling is None else np.asarray(ceiling, np.int64)
+    first = problem.arc_start[:-1][(np.diff(problem.arc_start) > 0)
+                                   & (problem.exclusion == "")]
+    public_first = first[~problem.arc_private[first]]
+    certified = public_first[problem.arc_tier[public_first] == 0]
+    demand = np.bincount(problem.arc_school[certified], minlength=len(plan))
+    capacity = np.maximum(plan, np.minimum(demand, np.maximum(ceiling, plan)))
+    return replace(problem, school_plan=plan, school_ceiling=ceiling, school_capacity=capacity)
 
 
 def reached_applicants(loaded: LoadedScenario, merged: MergedScenario) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+from dataclasses import replace
 
 import pandas as pd
 
@@ -61,3 +62,28 @@ def test_an_override_confined_to_one_county_leaves_other_counties_byte_identical
     changed = before.merge(after, on="applicant_id")
     changed = changed[changed["line_x"] != changed["line_y"]]
     assert len(changed) > 0 and set(changed["county_x"]) == {"C002"}
+
+
+def test_warm_plans_equal_cold_compiles_for_cuts_and_raises():
+    import numpy as np
+
+    from allocator.pipeline.load import load
+    from allocator.problem.compile import compile_problem
+    from allocator.scenarios.runner import allocate
+    from allocator.scenarios.warm import with_plan
+
+    from .conftest import ROOT
+
+    loaded = load(ROOT / "scenarios" / "demo-county")
+    base = compile_problem(loaded.scenario, loaded.policy, loaded.seed)
+    rng = np.random.default_rng(3)
+    for shock in (1, 5, 20, 45):
+        plan = base.school_plan.copy()
+        schools = rng.choice(len(plan), size=shock, replace=False)
+        plan[schools] = np.maximum(0, plan[schools] + rng.choice([-45, 45], shock))
+        cold = compile_problem(replace(loaded.scenario, schools=loaded.scenario.schools.assign(
+            capacity=plan)), loaded.policy, loaded.seed)
+        warm = with_plan(base, plan)
+        assert np.array_equal(warm.school_capacity, cold.school_capacity)
+        assert np.array_equal(allocate(warm, loaded.mechanism).assigned_school,
+                              allocate(cold, loaded.mechanism).assigned_school)

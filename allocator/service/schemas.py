@@ -28,8 +28,10 @@ class JobSubmission(Strict):
     job_key: str = Field(pattern=KEY_PATTERN, description="idempotency key of the job")
     scenario: str | None = Field(default=None, pattern=KEY_PATTERN,
                                  description="stored scenario (default: the only one)")
-    county: str | None = Field(default=None, pattern=KEY_PATTERN, description="one county only")
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="override the lottery seed")
+    county: str | None = Field(default=None, pattern=KEY_PATTERN,
+                               description="one county only")
+    seed: int | None = Field(default=None, ge=0, le=2**63 - 1,
+                             description="override the lottery seed")
     mechanism: str | None = Field(default=None, pattern=KEY_PATTERN,
                                   description="override the mechanism")
 
@@ -40,7 +42,8 @@ class JobStatus(Strict):
     job_key: str
     state: JobState
     run_id: int | None = None
-    created: bool | None = Field(default=None, description="false: an earlier identical run returned")
+    created: bool | None = Field(default=None,
+                                 description="false: an earlier identical run returned")
     message: str = ""
     problems: list[str] = Field(default_factory=list, description="file:row:column: message")
     counts: dict[str, Any] = Field(default_factory=dict)

@@ -101,7 +101,8 @@ class JobQueue:
         if run is None:
             return None
         return JobStatus(job_key=job_key, state="completed", run_id=run.id, created=None,
-                         message="", problems=[], counts={"applicants": run.applicants, "placed": run.placed})
+                         message="", problems=[],
+                         counts={"applicants": run.applicants, "placed": run.placed})
 
     def _set(self, entry: _Entry, **changes) -> None:
         with self._lock:

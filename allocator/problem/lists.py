@@ -21,7 +21,7 @@ from allocator.problem.compiled import (
     SOURCE_SIBLING,
     SOURCE_STATED,
 )
-from allocator.problem.distance import haversine_km
+from allocator.problem.overflow import nearest_overflow
 
 #: When one school reaches an applicant by several sources, the first of these is kept.
 KEEP_ORDER = {SOURCE_STATED: 0, SOURCE_SIBLING: 1, SOURCE_FEEDER: 2, SOURCE_RESOURCE_ROOM: 3,
@@ -98,21 +98,13 @@ def resource_room_arcs(scenario: Scenario, policy: Policy, eligible: np.ndarray,
                        school_unit: np.ndarray, public: np.ndarray,
                        positions: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Nearest public school with a resource room within the policy radius (随班就读)."""
-    applicant_lat, applicant_lon, school_lat, school_lon = positions
-    rooms = np.flatnonzero(public & scenario.schools["resource_room"].to_numpy(dtype=bool))
-    chosen_a, chosen_s = [], []
-    for applicant in np.flatnonzero(eligible & disabled_mainstream):
-        candidates = rooms[school_unit[rooms] == applicant_unit[applicant]]
-        if candidates.size == 0:
-            continue
-        distance = haversine_km(applicant_lat[applicant], applicant_lon[applicant],
-                                school_lat[candidates], school_lon[candidates])
-        distance = np.where(np.isnan(distance), np.inf, distance)
-        best = int(np.argmin(distance))
-        if distance[best] <= policy.inclusion.resource_room_radius_km:
-            chosen_a.append(applicant)
-            chosen_s.append(candidates[best])
-    return np.asarray(chosen_a, dtype=np.int64), np.asarray(chosen_s, dtype=np.int64)
+    rooms = public & scenario.schools["resource_room"].to_numpy(dtype=bool)
+    no_group = np.full(len(eligible), "", dtype=object)
+    applicant, school, _, distance = nearest_overflow(
+        eligible & disabled_mainstream, applicant_unit, school_unit, rooms, positions,
+        no_group, no_group[:len(public)], 1, False, np.zeros(0, dtype=np.int64))
+    near = ~np.isnan(distance) & (distance <= policy.inclusion.resource_room_radius_km)
+    return applicant[near].astype(np.int64), school[near].astype(np.int64)
 
 
 def first_of_each_pair(applicant, school, source, rank, school_count):

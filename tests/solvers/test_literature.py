@@ -17,7 +17,7 @@ from allocator.pipeline import run_scenario
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import helpers  # noqa: E402
 
-SEEDS = (1, 2, 20250701)
+SEEDS = (1, 20250701)
 DA, IA = "deferred-acceptance", "immediate-acceptance"
 
 

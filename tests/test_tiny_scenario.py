@@ -49,7 +49,8 @@ def test_tiny_assignments_are_the_hand_computed_ones(result):
 def test_tiny_effective_list_of_the_overflow_child(result):
     problem = result.problem
     a3 = list(problem.applicant_ids).index("a3")
-    schools = problem.school_ids[problem.arc_school[problem.arc_start[a3]:problem.arc_start[a3 + 1]]]
+    arcs = slice(problem.arc_start[a3], problem.arc_start[a3 + 1])
+    schools = problem.school_ids[problem.arc_school[arcs]]
     # catchment A first, then the same school group (C), then by distance (B, then D)
     assert list(schools) == ["A", "C", "B", "D"]
 

@@ -165,6 +165,9 @@ def _type_table(frame: pd.DataFrame, schema: TableSchema, file: str, spatial_req
         text = frame[column.name] if column.name in frame.columns else pd.Series(
             "", index=frame.index, dtype=object)
         typed[column.name] = parse_column(text.astype(str), column, file, problems)
+        if column.kind == "integer" and column.required == "always":
+            check_present(text.astype(str), np.ones(len(text), bool), column.name, file,
+                          problems)
     if schema.key:
         check_unique(typed[schema.key], schema.key, file, problems)
     _fill_defaults(typed, schema, file, problems)
@@ -185,11 +188,6 @@ def _fill_defaults(typed: pd.DataFrame, schema: TableSchema, file: str,
     for column in schema.columns:
         if column.kind != "integer":
             continue
-        missing = typed[column.name].isna()
-        if column.required == "always":
-            problems.add_rows(file, rows_of(missing), column.name,
-                              ["required value is missing"] * int(missing.sum()),
-                              kind="required value is missing")
         if column.name != "classes":
             typed[column.name] = typed[column.name].fillna(0).astype(np.int64)
 

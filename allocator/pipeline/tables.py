@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.pipeline.reasons import reasons
-from allocator.policy.lottery import lottery_numbers
+from allocator.policy.lottery import draw_text, lottery_numbers, lottery_text
 from allocator.problem.compiled import (
     SOURCE_NAMES,
     TIE_MASK,
@@ -72,14 +72,14 @@ def assignments_table(problem: CompiledProblem, allocation: Allocation, schools:
         "tier": tier_column,
         "choice_rank": rank_column,
         "distance_km": np.round(distance, 3),
-        "lottery": [f"{value:.10f}" for value in lottery_numbers(problem.draws)],
+        "lottery": lottery_text(problem.draws),
         "reason": reason,
         "county": applicants["county"].to_numpy(dtype=object),
         "stage": applicants["stage"].to_numpy(dtype=object),
         "tier_name": tier_names[tier],
         "source": np.array(list(SOURCE_NAMES) + [""], dtype=object)[source],
         "reason_code": code,
-        "lottery_draw": [f"{int(value):016x}" for value in problem.draws],
+        "lottery_draw": draw_text(problem.draws),
     })
     return frame[list(ASSIGNMENT_COLUMNS)]
 

@@ -39,3 +39,20 @@ def lottery_draws(applicant_ids: pd.Series, sibling_groups: pd.Series, seed: int
 def lottery_numbers(draws: np.ndarray) -> np.ndarray:
     """Published lottery numbers in [0, 1) for the draws."""
     return draws.astype(np.float64) / float(2**64)
+
+
+def lottery_text(draws: np.ndarray) -> np.ndarray:
+    """Lottery numbers as written: ``draw / 2**64`` rounded to 10 decimals.
+
+    The last value below 1 is kept as 0.9999999999 (never 1.0000000000); the
+    exact value is the hexadecimal draw (:func:`draw_text`).
+    """
+    digits = np.rint(lottery_numbers(draws) * 1e10).astype(np.int64)
+    digits = np.minimum(digits, 9_999_999_999)
+    return np.char.add("0.", np.char.zfill(digits.astype(str), 10)).astype(object)
+
+
+def draw_text(draws: np.ndarray) -> np.ndarray:
+    """Each draw as 16 lower-case hexadecimal digits (the exact value, for audit)."""
+    text = draws.astype(">u8").tobytes().hex().encode("ascii")
+    return np.frombuffer(text, dtype="S16").astype(str).astype(object)

@@ -69,8 +69,9 @@ def feeder_relations(applicants: pd.DataFrame, schools: pd.DataFrame, arc_applic
     the applicant continues inside a nine-year school (九年一贯制)."""
     school_ids = schools["school_id"].to_numpy(dtype=object)
     position = pd.Index(schools["school_id"])
-    feeder = applicants["feeder_school"].to_numpy(dtype=object)[arc_applicant]
-    feeder_position = position.get_indexer(feeder)
+    own_feeder = applicants["feeder_school"].to_numpy(dtype=object)
+    feeder = own_feeder[arc_applicant]
+    feeder_position = position.get_indexer(own_feeder)[arc_applicant]
     feeds = schools["feeds_into"].to_numpy(dtype=object)
     nine_year = schools["nine_year"].to_numpy(dtype=bool)
     target = school_ids[arc_school]

@@ -63,7 +63,10 @@ def admit(school: np.ndarray, size: np.ndarray, seats: np.ndarray) -> np.ndarray
     before_run = np.repeat(cumulative[run_start] - size[run_start], run_length)
     keep = (cumulative - before_run) <= seats[school]
     if (size > 1).any():
-        _fill_after_refusals(keep, school, size, seats, run_start, run_length)
+        used = np.add.reduceat(np.where(keep, size, 0), run_start) if len(school) else size
+        refused = np.add.reduceat((~keep).astype(np.int64), run_start) if len(school) else size
+        room = (refused > 0) & (used < seats[school[run_start]])
+        _fill_after_refusals(keep, school, size, seats, run_start[room], run_length[room])
     return keep
 
 
@@ -71,8 +74,6 @@ def _fill_after_refusals(keep, school, size, seats, run_start, run_length) -> No
     """Greedy pass over the schools where a group was refused with seats left."""
     for start, length in zip(run_start, run_length, strict=True):
         stop = start + length
-        if keep[start:stop].all():
-            continue
         used = 0
         available = seats[school[start]]
         for index in range(start, stop):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -141,6 +142,7 @@ def build_manifest(loaded: LoadedScenario, problem: CompiledProblem,
     return {
         "engine": "allocator",
         "engine_version": __version__,
+        "engine_source_sha256": engine_source_sha256(),
         "scenario": loaded.scenario.settings.name,
         "scenario_folder": str(loaded.scenario.folder.resolve()),
         "seed": loaded.seed,
@@ -155,6 +157,22 @@ def build_manifest(loaded: LoadedScenario, problem: CompiledProblem,
         "pandas": pd.__version__,
         "timings_seconds": {key: round(value, 4) for key, value in timings.items()},
     }
+
+
+@functools.cache
+def engine_source_sha256() -> str:
+    """SHA-256 over the engine's own source (every .py and .yaml of the package).
+
+    Recorded in each manifest, so an audit can tell whether a different result
+    comes from a changed engine even when the version number did not change.
+    """
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def sha256_file(path: Path) -> str:

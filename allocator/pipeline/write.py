@@ -28,11 +28,7 @@ def write_run(result: RunResult, out_dir: str | Path,
     with the result and the staging folder, so its files are part of the same
     atomic replacement.
     """
-    out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
-    staging.mkdir()
-    try:
+    def fill(staging: Path) -> None:
         clock = time.perf_counter()
         write_csv(result.assignments, staging / "assignments.csv")
         write_csv(result.schools, staging / "schools.csv")
@@ -44,6 +40,22 @@ def write_run(result: RunResult, out_dir: str | Path,
         timings["write"] = round(time.perf_counter() - clock, 4)
         manifest["timings_seconds"] = timings
         write_json(manifest, staging / "manifest.json")
+
+    return write_folder_atomically(fill, out_dir)
+
+
+def write_folder_atomically(fill: Callable[[Path], None], out_dir: str | Path) -> Path:
+    """Fill a hidden sibling folder with ``fill(folder)``, then rename it to ``out_dir``.
+
+    If ``fill`` or the rename fails, ``out_dir`` is left as it was (absent or
+    holding its previous content) and the hidden folder is removed.
+    """
+    out = Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
+    staging.mkdir()
+    try:
+        fill(staging)
         _replace(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -11,15 +11,13 @@ import csv
 import hashlib
 import io
 import json
-import os
-import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
 from allocator import __version__
+from allocator.pipeline import write as pipeline_write
 from allocator.pipeline.run import RunResult
 from allocator.policy.lottery import LOTTERY_ALGORITHM, lottery_numbers
 from allocator.store import models
@@ -135,22 +133,9 @@ def export_run(connection: Connection, run: Row, out_dir: str | Path) -> Path:
 
 
 def write_folder_atomically(files: dict[str, str], out_dir: str | Path) -> Path:
-    """Write ``files`` to a hidden sibling folder, then rename it to ``out_dir``."""
-    out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
-    staging.mkdir()
-    try:
+    """Write ``files`` (name -> text) to ``out_dir`` atomically (see the pipeline's writer)."""
+    def fill(staging: Path) -> None:
         for name, text in files.items():
             (staging / name).write_bytes(text.encode("utf-8"))
-        if out.exists():
-            retired = out.parent / f".{out.name}.old-{os.getpid()}-{time.monotonic_ns()}"
-            out.rename(retired)
-            staging.rename(out)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return out
+
+    return pipeline_write.write_folder_atomically(fill, out_dir)

@@ -128,7 +128,9 @@ def _parse_date(text, present, column, file, problems) -> pd.Series:
 
 
 def _parse_list(text, column, file, problems) -> pd.Series:
-    normalised = text.str.replace(r"\s*;\s*", ";", regex=True).str.strip(";")
+    spaced = text.str.contains(" ", regex=False) | text.str.contains("\t", regex=False)
+    normalised = text.str.replace(r"\s*;\s*", ";", regex=True) if spaced.any() else text
+    normalised = normalised.str.strip(";")
     if not column.choices:
         return normalised
     normalised = normalised.str.lower()
@@ -160,7 +162,7 @@ def check_present(values: pd.Series, mask: pd.Series | np.ndarray, column: str, 
 
 def explode_list(values: pd.Series) -> pd.DataFrame:
     """Long form of a ``;`` list column: (row position, rank from 1, item)."""
-    items = values.str.split(";").explode().str.strip()
+    items = values[values != ""].str.split(";").explode().str.strip()
     items = items[items.notna() & (items != "")]
     positions = items.index.to_numpy()
     ranks = items.groupby(level=0).cumcount().to_numpy() + 1

@@ -26,13 +26,14 @@ def apply_schools(schools: pd.DataFrame, applicants: pd.DataFrame, merged: Merge
         schools = _add_school(schools, school_id, new, log)
     for school_id, closure in merged.close_schools.items():
         schools, applicants = _close_school(schools, applicants, school_id, closure, log)
-    for zone, change in merged.catchments.items():
-        if change.serve:
-            schools = _serve_zone(schools, zone, change.serve, log)
+    for zone, zone_change in merged.catchments.items():
+        if zone_change.serve:
+            schools = _serve_zone(schools, zone, zone_change.serve, log)
         else:
-            schools, applicants = _split_zone(schools, applicants, zone, change.split, log)
-    for school_id, change in merged.capacity.items():
-        schools = _change_capacity(schools, school_id, change, class_size, log)
+            schools, applicants = _split_zone(schools, applicants, zone, zone_change.split,
+                                              log)
+    for school_id, capacity_change in merged.capacity.items():
+        schools = _change_capacity(schools, school_id, capacity_change, class_size, log)
     return schools, applicants
 
 
@@ -89,7 +90,8 @@ def _nearest_open(rest: pd.DataFrame, closed: pd.Series) -> str | None:
         return None
     distance = haversine_km(pd.to_numeric(same["lat"], errors="coerce").to_numpy(),
                             pd.to_numeric(same["lon"], errors="coerce").to_numpy(),
-                            _number(closed["lat"]), _number(closed["lon"]))
+                            np.asarray(_number(closed["lat"])),
+                            np.asarray(_number(closed["lon"])))
     distance = np.where(np.isnan(distance), np.inf, distance)
     return str(same["school_id"].iloc[int(np.argmin(distance))])
 
@@ -211,7 +213,9 @@ def _uniform(ids: pd.Series, seed: int) -> np.ndarray:
 def _clones(applicants: pd.DataFrame, copies: np.ndarray) -> pd.DataFrame:
     source = np.repeat(np.arange(len(applicants)), copies)
     clones = applicants.iloc[source].reset_index(drop=True).copy()
-    number = np.concatenate([np.arange(1, c + 1) for c in copies if c]) if copies.any() else []
+    # clone k of a row is number k: (1, 2, ...) for each row, rows in order
+    number = (np.concatenate([np.arange(1, c + 1) for c in copies if c]) if copies.any()
+              else np.zeros(0, dtype=np.int64))
     clones["applicant_id"] = [f"{i}-d{k}" for i, k in zip(clones["applicant_id"], number,
                                                           strict=True)]
     if "sibling_group" in clones.columns:

@@ -163,7 +163,8 @@ def check_against_base(scenario_file: ScenarioFile, base: BaseTables, merged: Me
         if new.county is not None and new.county not in counties:
             report(f"schools.{school_id}", ("new_schools", school_id, "county"),
                    f"unknown county '{new.county}'")
-    references = [(f"schools.{s}.capacity", ("capacity", s), s) for s in merged.capacity]
+    references: list[tuple[str, tuple[str, ...], str]] = [
+        (f"schools.{s}.capacity", ("capacity", s), s) for s in merged.capacity]
     references += [(f"schools.{s}", ("close_schools", s), s) for s in merged.close_schools]
     references += [(f"schools.{s}", ("close_schools", s, "zones_to"), c.zones_to)
                    for s, c in merged.close_schools.items() if c.zones_to]
@@ -175,13 +176,13 @@ def check_against_base(scenario_file: ScenarioFile, base: BaseTables, merged: Me
     for key, path, school_id in references:
         if school_id not in known:
             report(key, path, f"unknown school '{school_id}'")
-    for index, change in enumerate(merged.demand):
-        if change.zone is not None and change.zone not in zones:
-            report(f"demand.{change.selector}", ("demand", index, "zone"),
-                   f"unknown zone '{change.zone}'")
-        if change.county is not None and change.county not in counties:
-            report(f"demand.{change.selector}", ("demand", index, "county"),
-                   f"unknown county '{change.county}'")
+    for index, demand in enumerate(merged.demand):
+        if demand.zone is not None and demand.zone not in zones:
+            report(f"demand.{demand.selector}", ("demand", str(index), "zone"),
+                   f"unknown zone '{demand.zone}'")
+        if demand.county is not None and demand.county not in counties:
+            report(f"demand.{demand.selector}", ("demand", str(index), "county"),
+                   f"unknown county '{demand.county}'")
 
 
 def _build(scenario_file: ScenarioFile, base: BaseTables, merged: MergedScenario,

@@ -18,15 +18,10 @@ from allocator.problem.compiled import CompiledProblem
 from allocator.scenarios.build import PreparedScenario, prepare_scenarios
 from allocator.scenarios.spec import read_scenario_file
 from allocator.scenarios.warm import warm_problem
+from allocator.solvers.registry import Mechanism
 from allocator.solvers.result import Allocation
-from allocator.solvers.sweep import final_sweep
+from allocator.solvers.rounds import allocate as engine_allocate
 from allocator.verify.checks import all_passed, verify
-
-try:  # the engine's mechanism-plus-rounds entry point, where this version has it
-    from allocator.solvers.rounds import allocate as _allocate
-except ImportError:  # pragma: no cover - engines that run the mechanism then the sweep
-    def _allocate(problem, mechanism):
-        return final_sweep(problem, mechanism.solve(problem))
 
 Progress = Callable[[str], None]
 
@@ -41,9 +36,9 @@ class ScenarioRun:
     warm: bool
 
 
-def allocate(problem: CompiledProblem, mechanism) -> Allocation:
+def allocate(problem: CompiledProblem, mechanism: Mechanism) -> Allocation:
     """The engine's mechanism, its later rounds and the county-wide sweep on ``problem``."""
-    return _allocate(problem, mechanism)
+    return engine_allocate(problem, mechanism)
 
 
 def solve_compiled(loaded: LoadedScenario, problem: CompiledProblem,
@@ -55,7 +50,7 @@ def solve_compiled(loaded: LoadedScenario, problem: CompiledProblem,
     """
     timings = dict(timings or {})
     clock = time.perf_counter()
-    allocation = _allocate(problem, loaded.mechanism)
+    allocation = engine_allocate(problem, loaded.mechanism)
     timings["solve"] = time.perf_counter() - clock
     checks = verify(problem, allocation, stability_required=loaded.mechanism.stable)
     scenario = loaded.scenario
@@ -86,7 +81,7 @@ def solve_prepared(prepared: PreparedScenario, base: CompiledProblem | None = No
     problem = warm_problem(base, prepared.merged, prepared.loaded) if (
         warm and base is not None) else None
     used_warm = problem is not None
-    if used_warm:
+    if problem is not None:
         result = solve_compiled(prepared.loaded, problem,
                                 {"warm_compile": time.perf_counter() - clock})
     else:

@@ -11,6 +11,7 @@ ranks stay as they were, so the result is identical to a cold compile.
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -106,8 +107,9 @@ def splice_reached(base: CompiledProblem, loaded: LoadedScenario,
     sub_applicant = positions[sub.arc_applicant()]
     owner = np.concatenate([base_applicant[keep], sub_applicant])
     order = np.argsort(owner, kind="stable")
-    arrays = {name: np.concatenate([getattr(base, name)[keep], getattr(sub, name)])[order]
-              for name in _ARC_FIELDS}
+    arrays: dict[str, Any] = {
+        name: np.concatenate([getattr(base, name)[keep], getattr(sub, name)])[order]
+        for name in _ARC_FIELDS}
     owner = owner[order]
     counts = np.bincount(owner, minlength=base.applicant_count)
     applicant_lat = base.applicant_lat.copy()

@@ -68,6 +68,8 @@ class FlowGraph:
         The lexicographic cost levels, best-first, one value per arc.
     cycle_bound : int
         Maximum number of type nodes on a simple residual cycle.
+    node_unit : np.ndarray, optional
+        (County, stage) unit of every node (-1 for the shared sink).
     """
 
     tails: np.ndarray
@@ -76,6 +78,7 @@ class FlowGraph:
     supplies: np.ndarray
     level_costs: list[np.ndarray]
     cycle_bound: int
+    node_unit: np.ndarray | None = None
 
     @property
     def node_count(self) -> int:
@@ -116,7 +119,9 @@ def min_cost_flow(problem: CompiledProblem, resolution_km: float = DEFAULT_RESOL
     """
     types = applicant_types(problem, resolution_km, aggregate)
     graph, list_arc_start = build_graph(problem, types, resolution_km)
-    flows, solves = lexicographic_flow(graph)
+    flows, solves = flow_by_unit(graph, np.bincount(problem.school_unit,
+                                                    minlength=problem.school_unit.max(initial=0)
+                                                    + 1))
     list_flows = flows[:list_arc_start[-1]]
     assigned_arc = keep_groups_together(
         problem, draw_members(problem, types, list_arc_start, list_flows))
@@ -220,7 +225,9 @@ def build_graph(problem: CompiledProblem, types: ApplicantTypes,
     levels = _level_costs(problem, arcs, kind, resolution_km)
     unit_schools = np.bincount(problem.school_unit) if school_count else np.zeros(1, int)
     bound = int(unit_schools.max(initial=0)) + 2
-    return FlowGraph(tails, heads, capacities, supplies, levels, bound), list_start
+    node_unit = np.concatenate([types.unit, problem.school_unit, sweep_units, [-1]])
+    return (FlowGraph(tails, heads, capacities, supplies, levels, bound,
+                      node_unit.astype(np.int64)), list_start)
 
 
 def _level_costs(problem: CompiledProblem, list_arcs: np.ndarray, kind: np.ndarray,
@@ -237,6 +244,35 @@ def _level_costs(problem: CompiledProblem, list_arcs: np.ndarray, kind: np.ndarr
     distance[kind == 0] = distance_class(problem.arc_distance[list_arcs], resolution_km)
     levels.append(distance)
     return levels
+
+
+def flow_by_unit(graph: FlowGraph, unit_schools: np.ndarray) -> tuple[np.ndarray, int]:
+    """:func:`lexicographic_flow` solved county by county (no arc crosses a unit).
+
+    Each unit's graph has its own sink and the cycle bound of its own schools, so
+    weights stay small and each solve fits the processor's caches. Returns the
+    flows of ``graph``'s arcs and the number of solver calls.
+    """
+    flows = np.zeros(len(graph.tails), dtype=np.int64)
+    sink = graph.node_count - 1
+    arc_unit = graph.node_unit[graph.tails]
+    order = np.argsort(arc_unit, kind="stable")
+    units, starts = np.unique(arc_unit[order], return_index=True)
+    ends = np.r_[starts[1:], len(order)]
+    calls = 0
+    for unit, start, end in zip(units, starts, ends, strict=True):
+        arcs = order[start:end]
+        nodes, local = np.unique(np.concatenate([graph.tails[arcs], graph.heads[arcs]]),
+                                 return_inverse=True)
+        supplies = graph.supplies[nodes].copy()
+        if nodes[-1] == sink:
+            supplies[-1] = -supplies[:-1].sum()
+        bound = int(unit_schools[unit]) + 2 if unit >= 0 else graph.cycle_bound
+        part = FlowGraph(local[:len(arcs)], local[len(arcs):], graph.capacities[arcs],
+                         supplies, [level[arcs] for level in graph.level_costs], bound)
+        flows[arcs], solves = lexicographic_flow(part)
+        calls += solves
+    return flows, calls
 
 
 def lexicographic_flow(graph: FlowGraph) -> tuple[np.ndarray, int]:

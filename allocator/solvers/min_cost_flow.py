@@ -21,7 +21,8 @@ Cost scheme. Each level is a small non-negative cost vector on the type arcs
 (an indicator of "not placed", of "tier >= j", or the distance class). Levels
 are combined with weights ``w_i = 1 + sum_{k>i} w_k * B * max(c_k)``, where
 ``B`` bounds the number of type nodes on a simple cycle of the residual graph
-(schools of the largest unit + pool + sink): a residual cycle passes each type
+(schools of the unit + pool + sink; no arc crosses a unit, so every unit is
+solved on its own graph with its own sink): a residual cycle passes each type
 node once, entering by a cancelled arc and leaving by a new one, so each level
 changes by at most ``B * max(c_k)`` around it. The weighted cost of a cycle
 therefore has the sign of the first level it changes, and a weighted optimum is

@@ -166,5 +166,8 @@ def all_metrics(frame: pd.DataFrame, schools: pd.DataFrame, by: str = "county") 
     if by in ("county", "school"):
         parts.append(class_size_compliance(schools, by))
     parts = [part for part in parts if len(part)]
-    return pd.concat(parts, ignore_index=True)[COLUMNS] if parts else pd.DataFrame(
-        columns=COLUMNS)
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.concat(parts, ignore_index=True)[COLUMNS]
+    table["numerator"] = table["numerator"].round().astype("Int64")  # empty for distances
+    return table

@@ -95,3 +95,16 @@ def test_a_million_applicants_in_117_counties_parallel_equals_serial(tmp_path):
     run_province(folder, tmp_path / "serial", parallel=False)
     assert filecmp.cmp(tmp_path / "parallel" / "assignments.csv",
                        tmp_path / "serial" / "assignments.csv", shallow=False)
+
+
+def test_a_sweep_runs_on_a_cluster_given_by_address(small_county):
+    from dask.distributed import LocalCluster
+
+    path = write_file(small_county.parent, SWEEP_FILE)
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                      dashboard_address=None) as cluster:
+        result = run_sweep(path, [1, 2], only=["base", "fewer"],
+                           scheduler=cluster.scheduler_address)
+    assert result.failures.empty
+    assert result.runs[["scenario", "seed"]].values.tolist() == [
+        ["base", 1], ["base", 2], ["fewer", 1], ["fewer", 2]]

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from allocator.pipeline.csv_text import write_frame
 from allocator.pipeline.run import RunResult
 
 RUN_FILES = ("assignments.csv", "schools.csv", "summary.json", "manifest.json")
@@ -65,7 +66,7 @@ def write_folder_atomically(fill: Callable[[Path], None], out_dir: str | Path) -
 
 def write_csv(frame, path: Path) -> None:
     """UTF-8 CSV, no index, ``\\n`` line ends: byte-identical for identical frames."""
-    frame.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    write_frame(frame, path)
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:

@@ -1,7 +1,7 @@
 """CSV text built column by column: the bytes pandas' ``to_csv`` writes, several times faster.
 
-Strings are quoted only when they hold a comma, a quote or a line break
-(doubling inner quotes); missing values are empty; integers and floats are
+Strings are quoted only when they hold a comma, a quote or a ``\n`` (doubling
+inner quotes), as Python's csv module does with ``\n`` line ends; missing values are empty; integers and floats are
 written as Python writes them (``repr`` for floats), booleans as True/False.
 """
 
@@ -26,7 +26,7 @@ def column_text(values: pd.Series) -> np.ndarray:
                          dtype=object)
     else:
         text = values.fillna("").astype(str)
-        special = text.str.contains(r'[,"\n\r]', regex=True)
+        special = text.str.contains(r'[,"\n]', regex=True)
         cells = text.to_numpy(dtype=object)
         if special.any():
             chosen = special.to_numpy()

@@ -259,10 +259,11 @@ def _with_overflow(arcs, scenario, policy, catchments, eligible, applicant_unit,
                    public, positions) -> dict:
     applicants, schools = scenario.applicants, scenario.schools
     listed_keys = np.sort(arcs["applicant"] * len(public) + arcs["school"])
-    home_group = _home_group(arcs, schools, len(applicants))
+    school_group = _group_codes(schools)
+    home_group = _home_group(arcs, school_group, len(applicants))
     o_applicant, o_school, _, o_distance = nearest_overflow(
         eligible, applicant_unit, school_unit, public, positions, home_group,
-        schools["group"].to_numpy(dtype=object), policy.overflow.candidates,
+        school_group, policy.overflow.candidates,
         policy.overflow.same_group_first, listed_keys)
     overflow = {"applicant": o_applicant, "school": o_school,
                 "source": np.full(len(o_school), SOURCE_OVERFLOW, np.int8),
@@ -303,11 +304,17 @@ def _tiers(policy, catchments, applicants, schools, applicant, school) -> np.nda
                         applicants["stage"].to_numpy(dtype=object))
 
 
-def _home_group(arcs: dict, schools: pd.DataFrame, applicant_count: int) -> np.ndarray:
-    """School group (教育集团) of each applicant's nearest catchment school ('' if none)."""
-    groups = schools["group"].to_numpy(dtype=object)
+def _group_codes(schools: pd.DataFrame) -> np.ndarray:
+    """Integer code of each school's group (教育集团), -1 for none."""
+    labels = schools["group"].to_numpy(dtype=object)
+    codes, _ = pd.factorize(labels, sort=True)
+    return np.where(labels == "", -1, codes).astype(np.int64)
+
+
+def _home_group(arcs: dict, groups: np.ndarray, applicant_count: int) -> np.ndarray:
+    """Group code of each applicant's nearest catchment school (-1 if none)."""
     home = np.flatnonzero(arcs["source"] == SOURCE_CATCHMENT)
-    result = np.full(applicant_count, "", dtype=object)
+    result = np.full(applicant_count, -1, dtype=np.int64)
     if len(home) == 0:
         return result
     applicant, school = arcs["applicant"][home], arcs["school"][home]

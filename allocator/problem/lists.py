@@ -99,7 +99,7 @@ def resource_room_arcs(scenario: Scenario, policy: Policy, eligible: np.ndarray,
                        positions: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Nearest public school with a resource room within the policy radius (随班就读)."""
     rooms = public & scenario.schools["resource_room"].to_numpy(dtype=bool)
-    no_group = np.full(len(eligible), "", dtype=object)
+    no_group = np.full(len(eligible), -1, dtype=np.int64)
     applicant, school, _, distance = nearest_overflow(
         eligible & disabled_mainstream, applicant_unit, school_unit, rooms, positions,
         no_group, no_group[:len(public)], 1, False, np.zeros(0, dtype=np.int64))

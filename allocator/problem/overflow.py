@@ -19,7 +19,8 @@ def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_un
 
     Schools already on the applicant's list (``listed_keys``: sorted
     ``applicant * school_count + school``) are skipped; at most ``limit`` are
-    kept per applicant.
+    kept per applicant. ``home_group`` and ``school_group`` are integer codes of
+    school groups (教育集团), -1 for none.
 
     Returns
     -------
@@ -68,7 +69,7 @@ def _block(who, schools, limit, applicant_lat, applicant_lon, school_lat, school
     flag = np.ones(distance.shape, dtype=np.int64)
     if same_group_first:
         groups = home_group[who][:, None]
-        flag = ((groups == "") | (groups != school_group[schools][None, :])).astype(np.int64)
+        flag = ((groups < 0) | (groups != school_group[schools][None, :])).astype(np.int64)
     key = np.where(np.isnan(distance), _UNKNOWN_KM, distance) + flag * _OTHER_GROUP_PENALTY_KM
     listed = _is_listed(who, schools, listed_keys, school_count)
     key[listed] = np.inf

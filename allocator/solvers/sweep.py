@@ -50,7 +50,7 @@ def _sweep_problem(problem: CompiledProblem, units: Units, waiting: np.ndarray,
     """Lists of every open school nearest first; every school ranks by sweep order."""
     positions = (problem.applicant_lat, problem.applicant_lon, problem.school_lat,
                  problem.school_lon)
-    no_group = np.full(problem.applicant_count, "", dtype=object)
+    no_group = np.full(max(problem.applicant_count, problem.school_count), -1, dtype=np.int64)
     applicant, school, _, distance = nearest_overflow(
         waiting, problem.applicant_unit, problem.school_unit, open_public, positions, no_group,
         no_group[:problem.school_count], int(open_public.sum()), False,

@@ -1,8 +1,9 @@
 """CSV text built column by column: the bytes pandas' ``to_csv`` writes, several times faster.
 
 Strings are quoted only when they hold a comma, a quote or a ``\n`` (doubling
-inner quotes), as Python's csv module does with ``\n`` line ends; missing values are empty; integers and floats are
-written as Python writes them (``repr`` for floats), booleans as True/False.
+inner quotes), as Python's csv module does with ``\n`` line ends; missing values
+are empty; integers and floats are written as Python writes them (``repr`` for
+floats), booleans as True/False.
 """
 
 from __future__ import annotations

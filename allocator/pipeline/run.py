@@ -77,11 +77,18 @@ def run_scenario(folder: str | Path, seed: int | None = None, mechanism: str | N
     return result
 
 
-def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float]) -> RunResult:
-    """Compile, solve, sweep, verify and tabulate an already loaded scenario."""
+def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float],
+                 problem: CompiledProblem | None = None) -> RunResult:
+    """Compile (unless ``problem`` is given), solve, sweep, verify and tabulate.
+
+    Passing the compiled ``problem`` of ``loaded`` (for example one changed
+    only by :meth:`CompiledProblem.with_capacity`) skips the compile: a warm
+    re-solve for what-if scenarios.
+    """
     clock = time.perf_counter()
-    say("compiling the problem")
-    problem = compile_problem(loaded.scenario, loaded.policy, loaded.seed)
+    if problem is None:
+        say("compiling the problem")
+        problem = compile_problem(loaded.scenario, loaded.policy, loaded.seed)
     timings["compile"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say(f"solving ({loaded.mechanism.name})")

@@ -11,8 +11,9 @@ from pydantic import ValidationError
 
 from allocator.model.problems import ProblemCollector
 from allocator.model.scenario import yaml_line
-from allocator.model.schema import FORBIDDEN_NAME_PARTS
+from allocator.model.schema import CATEGORY_TAGS, FORBIDDEN_NAME_PARTS
 from allocator.policy.config import Policy
+from allocator.policy.predicates import PREDICATES
 
 BUILTIN_FOLDER = "builtin"
 _FREE_TEXT_KEYS = frozenset({"description", "label_zh", "label_en", "name"})
@@ -116,6 +117,8 @@ def _refuse_forbidden(node: Any, file: str, problems: ProblemCollector, prefix: 
 
 
 def _flag(text: str, path: str, file: str, problems: ProblemCollector) -> None:
+    if text in CATEGORY_TAGS or text in PREDICATES:
+        return  # the fixed vocabulary ('low_income' is a guaranteed group, not a criterion)
     lowered = text.lower()
     hits = [word for word in FORBIDDEN_NAME_PARTS if word in lowered]
     if hits:

@@ -90,18 +90,16 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
     arc_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     plan = schools["capacity"].to_numpy(dtype=np.int64)
     ceiling = _ceilings(schools, policy)
-    capacity = plan
-    if policy.kind == "ladder" and policy.first_tier_up_to_ceiling:
-        capacity = _certified_capacity(plan, ceiling, arcs, arc_start, exclusion)
     stages = applicants["stage"].to_numpy(dtype=object)
     numbers = {stage: np.append(local_tier_numbers(policy, stage),
                                 [len(ladder)] * (len(tier_names) - len(ladder)))
                for stage in ("primary", "junior")}
-    return CompiledProblem(
+    raise_plan = policy.kind == "ladder" and policy.first_tier_up_to_ceiling
+    problem = CompiledProblem(
         applicant_ids=applicants["applicant_id"].to_numpy(dtype=object),
         school_ids=schools["school_id"].to_numpy(dtype=object),
         applicant_unit=applicant_unit, school_unit=school_unit,
-        school_capacity=capacity, school_public=(schools["kind"] == "public").to_numpy(bool),
+        school_capacity=plan, school_public=(schools["kind"] == "public").to_numpy(bool),
         exclusion=exclusion, arc_start=arc_start,
         arc_school=arcs["school"].astype(np.int32), arc_tier=arcs["tier"].astype(np.int16),
         arc_source=arcs["source"].astype(np.int8),
@@ -113,7 +111,8 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
         school_plan=plan, school_ceiling=ceiling, arc_private=arcs["private"],
         applicant_group=_groups(applicants, exclusion), groups_together=policy.siblings.together,
         applicant_guaranteed=_guaranteed(applicants, policy), applicant_stage=stages,
-        tier_numbers=numbers)
+        tier_numbers=numbers, first_tier_up_to_ceiling=raise_plan)
+    return problem.with_capacity(plan, ceiling)
 
 
 def _units(applicants: pd.DataFrame, schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -155,15 +154,6 @@ def _ceilings(schools: pd.DataFrame, policy: Policy) -> np.ndarray:
     classes = schools["classes"].fillna(-1).to_numpy(dtype=np.int64)
     assumed = -(-plan // np.maximum(size, 1))
     return np.where(classes >= 0, classes, assumed) * policy.class_size_ceiling
-
-
-def _certified_capacity(plan, ceiling, arcs, arc_start, exclusion) -> np.ndarray:
-    """Raise a plan where more certified children (tier 0) put it first, up to the ceiling."""
-    first = arc_start[:-1][(np.diff(arc_start) > 0) & (exclusion == "")]
-    public_first = first[~arcs["private"][first]]
-    certified = public_first[arcs["tier"][public_first] == 0]
-    demand = np.bincount(arcs["school"][certified], minlength=len(plan))
-    return np.maximum(plan, np.minimum(demand, np.maximum(ceiling, plan)))
 
 
 def _explicit_arcs(scenario: Scenario, exclusion: np.ndarray, tie: np.ndarray) -> dict:

@@ -26,6 +26,17 @@ SOURCE_NAMES: tuple[str, ...] = ("stated_choice", "catchment", "overflow", "olde
                                  "resource_room", "feeder_school")
 
 
+def certified_seats(problem: CompiledProblem, plan: np.ndarray,
+                    ceiling: np.ndarray) -> np.ndarray:
+    """Seats per school: the plan, raised where more first-rung (certified) children put
+    the school first on their public list, never past the ceiling."""
+    first = problem.first_public_arc()
+    first = first[(first >= 0) & (problem.exclusion == "")]
+    certified = first[problem.arc_tier[first] == 0]
+    demand = np.bincount(problem.arc_school[certified], minlength=len(plan))
+    return np.maximum(plan, np.minimum(demand, np.maximum(ceiling, plan)))
+
+
 def pack_priority(school: np.ndarray, tier: np.ndarray, tie: np.ndarray,
                   sibling: np.ndarray | None = None) -> np.ndarray:
     """Packed priority key per arc (lower = higher priority at that school)."""
@@ -83,6 +94,9 @@ class CompiledProblem:
         Stage per applicant (``primary`` or ``junior``).
     tier_numbers : dict[str, np.ndarray]
         Published tier number of each rung for each stage (-1 = not of that stage).
+    first_tier_up_to_ceiling : bool
+        Whether plans are raised for first-rung (certified) children, see
+        :func:`certified_seats`.
     """
 
     applicant_ids: np.ndarray
@@ -114,6 +128,7 @@ class CompiledProblem:
     applicant_guaranteed: np.ndarray
     applicant_stage: np.ndarray
     tier_numbers: dict[str, np.ndarray]
+    first_tier_up_to_ceiling: bool = False
 
     @property
     def applicant_count(self) -> int:
@@ -150,16 +165,17 @@ class CompiledProblem:
             result[owner[first]] = public[first]
         return result
 
-    def with_capacity(self, capacity: np.ndarray) -> CompiledProblem:
-        """Same problem with other plans (a what-if that needs no recompile).
+    def with_capacity(self, capacity: np.ndarray,
+                      ceiling: np.ndarray | None = None) -> CompiledProblem:
+        """Same problem with other plans (and ceilings): a what-if with no recompile.
 
-        The certified-group expansion is kept where the new plan is still below it.
+        The seats for certified children placed first are recomputed exactly as
+        a fresh compile would (see :func:`certified_seats`).
         """
         plan = np.asarray(capacity, dtype=np.int64)
-        expansion = self.school_capacity - self.school_plan
-        return replace(self, school_plan=plan,
-                       school_capacity=np.minimum(np.maximum(plan, plan + expansion),
-                                                  np.maximum(self.school_ceiling, plan)))
+        ceilings = self.school_ceiling if ceiling is None else np.asarray(ceiling, np.int64)
+        seats = certified_seats(self, plan, ceilings) if self.first_tier_up_to_ceiling else plan
+        return replace(self, school_plan=plan, school_ceiling=ceilings, school_capacity=seats)
 
     def restrict(self, arc_mask: np.ndarray, applicant_mask: np.ndarray,
                  capacity: np.ndarray | None = None) -> tuple[CompiledProblem, np.ndarray]:

@@ -7,11 +7,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from allocator.pipeline.load import LoadedScenario
-from allocator.pipeline.run import RunResult, build_manifest, solve_loaded
-from allocator.pipeline.tables import assignments_table, schools_table, summary_counts
+from allocator.pipeline.run import RunResult, solve_loaded
 from allocator.pipeline.write import write_run
 from allocator.problem.compile import compile_problem
 from allocator.problem.compiled import CompiledProblem
@@ -21,7 +19,6 @@ from allocator.scenarios.warm import warm_problem
 from allocator.solvers.registry import Mechanism
 from allocator.solvers.result import Allocation
 from allocator.solvers.rounds import allocate as engine_allocate
-from allocator.verify.checks import all_passed, verify
 
 Progress = Callable[[str], None]
 
@@ -43,31 +40,8 @@ def allocate(problem: CompiledProblem, mechanism: Mechanism) -> Allocation:
 
 def solve_compiled(loaded: LoadedScenario, problem: CompiledProblem,
                    timings: dict[str, float] | None = None) -> RunResult:
-    """Solve, sweep, verify and tabulate an already compiled problem.
-
-    The same steps as :func:`allocator.pipeline.run.solve_loaded` after its
-    compile step, so a warm problem gives the same result as a cold one.
-    """
-    timings = dict(timings or {})
-    clock = time.perf_counter()
-    allocation = engine_allocate(problem, loaded.mechanism)
-    timings["solve"] = time.perf_counter() - clock
-    checks = verify(problem, allocation, stability_required=loaded.mechanism.stable)
-    scenario = loaded.scenario
-    assignments = assignments_table(problem, allocation, scenario.schools, scenario.applicants)
-    school_table = schools_table(problem, allocation, scenario.schools)
-    summary: dict[str, Any] = {
-        "scenario": scenario.settings.name, "seed": loaded.seed,
-        "policy": loaded.policy.name, "mechanism": loaded.mechanism.name,
-        "counts": summary_counts(assignments, school_table),
-        "mechanism_statistics": {key: int(value) for key, value in
-                                 sorted(allocation.statistics.items())},
-        "verification": {"passed": all_passed(checks),
-                         "checks": [check.to_dict() for check in checks]},
-    }
-    manifest = build_manifest(loaded, problem, timings)
-    return RunResult(loaded, problem, allocation, checks, assignments, school_table, summary,
-                     manifest, timings)
+    """Solve, sweep, verify and tabulate an already compiled problem (a warm re-solve)."""
+    return solve_loaded(loaded, lambda step: None, dict(timings or {}), problem=problem)
 
 
 def solve_prepared(prepared: PreparedScenario, base: CompiledProblem | None = None,

@@ -66,22 +66,9 @@ def with_school_plan(problem: CompiledProblem, loaded: LoadedScenario) -> Compil
 
 def with_plan(problem: CompiledProblem, plan: np.ndarray,
               ceiling: np.ndarray | None = None) -> CompiledProblem:
-    """``problem`` with other plans (招生计划), seats computed as a cold compile does.
-
-    A plan is raised where more certified children (tier 0) put a public school
-    first, up to the class ceiling (POLICY.md). ``CompiledProblem.with_capacity``
-    keeps the base's raise instead, which differs from a cold compile once a plan
-    falls below the certified demand; the warm-equals-cold tests guard this rule.
-    """
-    plan = np.asarray(plan, dtype=np.int64)
-    ceiling = problem.school_ceiling if ceiling is None else np.asarray(ceiling, np.int64)
-    first = problem.arc_start[:-1][(np.diff(problem.arc_start) > 0)
-                                   & (problem.exclusion == "")]
-    public_first = first[~problem.arc_private[first]]
-    certified = public_first[problem.arc_tier[public_first] == 0]
-    demand = np.bincount(problem.arc_school[certified], minlength=len(plan))
-    capacity = np.maximum(plan, np.minimum(demand, np.maximum(ceiling, plan)))
-    return replace(problem, school_plan=plan, school_ceiling=ceiling, school_capacity=capacity)
+    """``problem`` with other plans (招生计划), seats computed as a cold compile does
+    (:meth:`CompiledProblem.with_capacity`)."""
+    return problem.with_capacity(plan, ceiling)
 
 
 def reached_applicants(loaded: LoadedScenario, merged: MergedScenario) -> np.ndarray:

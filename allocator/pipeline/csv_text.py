@@ -46,6 +46,13 @@ def frame_text(frame: pd.DataFrame) -> str:
     return header + "\n" + (body + "\n" if len(frame) else "")
 
 
-def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` as UTF-8 CSV (no index)."""
-    path.write_text(frame_text(frame), encoding="utf-8", newline="")
+def write_frame(frame: pd.DataFrame, path: Path, chunk_rows: int = 100_000) -> None:
+    """Write ``frame`` as UTF-8 CSV (no index), ``chunk_rows`` rows at a time.
+
+    Chunks bound the memory the text takes; the bytes are those of one piece.
+    """
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(frame_text(frame.iloc[:chunk_rows]))
+        for start in range(chunk_rows, len(frame), chunk_rows):
+            piece = frame_text(frame.iloc[start:start + chunk_rows])
+            handle.write(piece[piece.index("\n") + 1:])

@@ -44,3 +44,12 @@ def test_random_rows(rows):
         "value": [r[2] for r in rows],
     })
     assert frame_text(frame) == pandas_text(frame)
+
+
+def test_written_in_chunks_is_the_same_file(tmp_path):
+    from allocator.pipeline.csv_text import write_frame
+
+    frame = pd.DataFrame({"a": [f"x,{i}" for i in range(25)], "b": pd.array(
+        [i if i % 3 else None for i in range(25)], dtype="Int64")})
+    write_frame(frame, tmp_path / "chunked.csv", chunk_rows=4)
+    assert (tmp_path / "chunked.csv").read_text(encoding="utf-8") == pandas_text(frame)

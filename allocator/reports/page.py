@@ -28,7 +28,8 @@ TEMPLATE = """<!DOCTYPE html>
 body { font-family: "Report CJK", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
        "WenQuanYi Micro Hei", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
 h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 2px solid #3b6bb5; }
-table { border-collapse: collapse; font-size: 12px; margin: 0.5em 0; }
+table { border-collapse: collapse; font-size: 12px; margin: 0.5em 0; display: block;
+        overflow-x: auto; max-width: 100%; }
 td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
 th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; }

@@ -112,7 +112,10 @@ def _cards(report: Report) -> list[tuple[str, str]]:
 def _sections(report: Report) -> list[dict]:
     lang, tables, result = report.lang, report.tables, report.result
     schools = tables["_schools"]
-    county_metrics = tables["metrics"][tables["metrics"]["by"] == "county"]
+    long = tables["metrics"][tables["metrics"]["by"] == "county"]
+    county_metrics = long.pivot(index="group", columns="metric", values="value")[
+        list(dict.fromkeys(long["metric"]))].rename_axis(columns=None).reset_index().rename(
+        columns={"group": text("county", lang)})
     sections = [
         {"title": text("metrics", lang), "table": table_html(county_metrics, lang)},
         {"title": text("fill", lang), "image": plots.fill_by_school(schools, lang)},

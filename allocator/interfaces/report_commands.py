@@ -66,7 +66,8 @@ def report(
 
     written = write_run(result, out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
-              "disclosure.csv, disclosure_admitted.csv, ledger.csv, surplus_plan.csv)")
+              "disclosure.csv, disclosure_admitted.csv, ledger.csv, surplus_plan.csv, "
+              "metrics.csv)")
 
 
 def fairness(

@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 
 from allocator.pipeline.load import load
+from allocator.pipeline.run import run_scenario
 from allocator.problem.compile import compile_problem
 from allocator.solvers import min_cost_flow as mcf
 from allocator.solvers.deferred_acceptance import deferred_acceptance
 from allocator.solvers.sweep import final_sweep
-from allocator.synthetic import generate_county, write_scenario
+from allocator.synthetic import generate_county, generate_province, write_scenario
 from allocator.verify.checks import verify
 
 RESOLUTION = 0.1
@@ -160,3 +161,14 @@ def test_same_input_same_result(tmp_path):
     first = mcf.min_cost_flow(problem)
     second = mcf.min_cost_flow(problem)
     assert np.array_equal(first.assigned_arc, second.assigned_arc)
+
+
+def test_pipeline_on_two_counties_places_at_least_as_many_and_verifies(tmp_path):
+    schools, applicants = generate_province(1500, 2, 31)
+    folder = write_scenario(tmp_path / "p", schools, applicants, name="two", seed=31)
+    stable = run_scenario(folder, mechanism="deferred-acceptance")
+    optimum = run_scenario(folder, mechanism="min-cost-flow")
+    assert optimum.verified
+    assert optimum.summary["counts"]["placed"] >= stable.summary["counts"]["placed"]
+    assert (optimum.schools["assigned"] <= optimum.schools["capacity"]).all()
+    assert optimum.allocation.statistics["solver_calls"] >= 2  # one graph per county at least

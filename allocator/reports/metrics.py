@@ -120,8 +120,8 @@ def distance_distribution(frame: pd.DataFrame, by: str = "county") -> pd.DataFra
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     table = pd.concat(parts, ignore_index=True)
-    order = {name: rank for rank, name in enumerate(table["metric"].unique())}
-    return table.sort_values(["group", "metric"], key=lambda column: column.map(order)
+    rank = {name: position for position, name in enumerate(table["metric"].unique())}
+    return table.sort_values(["group", "metric"], key=lambda column: column.map(rank)
                              if column.name == "metric" else column, kind="stable")[
         COLUMNS].reset_index(drop=True)
 

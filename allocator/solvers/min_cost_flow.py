@@ -254,6 +254,8 @@ def flow_by_unit(graph: FlowGraph, unit_schools: np.ndarray) -> tuple[np.ndarray
     weights stay small and each solve fits the processor's caches. Returns the
     flows of ``graph``'s arcs and the number of solver calls.
     """
+    if graph.node_unit is None:
+        return lexicographic_flow(graph)
     flows = np.zeros(len(graph.tails), dtype=np.int64)
     sink = graph.node_count - 1
     arc_unit = graph.node_unit[graph.tails]

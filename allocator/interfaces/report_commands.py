@@ -91,6 +91,7 @@ def recommend(
     classes: Annotated[int, typer.Option(help="budget of extra classes")] = 5,
     limit_per_school: Annotated[int, typer.Option(help="most classes added to one school")] = 2,
     allow_moves: Annotated[bool, typer.Option(help="move classes from idle surplus")] = False,
+    method: Annotated[str, typer.Option(help="flow (optimum plan) or greedy")] = "flow",
     seed: Seed = None, mechanism: MechanismOption = None,
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
 ) -> None:
@@ -99,7 +100,7 @@ def recommend(
     from allocator.reports.recommend import recommend_classes
 
     table = recommend_classes(_load(scenario, seed, mechanism), classes, limit_per_school,
-                              allow_moves=allow_moves)
+                              allow_moves=allow_moves, method=method)
     _print_frame(table, "capacity recommendations",
                  ["step", "school_id", "name", "seats_added", "moved_from_school_id",
                   "outside_after", "gain_children", "gain_distance_km"])

@@ -5,8 +5,10 @@ or not placed at all), then less total distance. Classes are chosen one at a
 time; every candidate is evaluated exactly by re-solving the scenario's own
 mechanism (and the sweep) on the compiled problem with the changed plan, so the
 reported gain of each class is the gain a re-run of the scenario shows.
-Candidates are the public schools under the most pressure: those whose
-catchment children are placed elsewhere. With ``allow_moves`` a class may
+Candidates come from an optimisation: the min-cost-flow plan of
+:mod:`allocator.reports.capacity_flow` (``method="flow"``, the default), or, with
+``method="greedy"``, the public schools under the most pressure (those whose
+catchment children are placed elsewhere). With ``allow_moves`` a class may
 instead be moved from the school of the same county and stage with the most
 idle surplus (at least one class of seats).
 """
@@ -25,6 +27,7 @@ from allocator.solvers.registry import Mechanism
 from allocator.solvers.result import PLACED_BY_MECHANISM, Allocation
 from allocator.solvers.rounds import allocate
 
+from .capacity_flow import flow_classes
 from .frames import home_school
 
 
@@ -84,7 +87,8 @@ def _donor(problem: CompiledProblem, evaluation: Evaluation, plan: np.ndarray,
 
 
 def recommend_classes(result: RunResult, classes: int, limit_per_school: int = 2,
-                      candidates: int = 8, allow_moves: bool = False) -> pd.DataFrame:
+                      candidates: int = 8, allow_moves: bool = False,
+                      method: str = "flow") -> pd.DataFrame:
     """Choose up to ``classes`` extra classes; one row per class, in the order chosen.
 
     Parameters
@@ -99,6 +103,10 @@ def recommend_classes(result: RunResult, classes: int, limit_per_school: int = 2
         Schools under the most pressure evaluated at each step.
     allow_moves : bool
         Take each class from the school with the most idle surplus instead of adding it.
+    method : {"flow", "greedy"}
+        ``flow``: the classes are those of the min-cost-flow optimum
+        (:mod:`allocator.reports.capacity_flow`), ordered by their exact gain;
+        ``greedy``: at each step the best of the ``candidates`` schools under most pressure.
     """
     problem, mechanism = result.problem, result.loaded.mechanism
     sizes = dict(result.loaded.policy.class_size)
@@ -108,10 +116,17 @@ def recommend_classes(result: RunResult, classes: int, limit_per_school: int = 2
     added = np.zeros(problem.school_count, dtype=np.int64)
     home = home_school(problem)
     current = evaluate(problem, mechanism, plan)
+    allowed = np.full(problem.school_count, limit_per_school, dtype=np.int64)
+    if method == "flow":
+        allowed = flow_classes(problem, np.where(problem.school_public, size, 0), classes,
+                               limit_per_school)
+        candidates = int((allowed > 0).sum())
+    elif method != "greedy":
+        raise ValueError(f"unknown method '{method}': choose flow or greedy")
     rows = []
     for step in range(1, classes + 1):
         choice = _best_change(problem, mechanism, plan, added, size, home, current,
-                              limit_per_school, candidates, allow_moves)
+                              allowed, candidates, allow_moves, method == "flow")
         if choice is None:
             break
         school, donor, evaluation = choice
@@ -130,10 +145,11 @@ RECOMMENDATION_COLUMNS = ["step", "school_id", "name", "county", "stage", "seats
                           "distance_before_km", "distance_after_km", "gain_distance_km"]
 
 
-def _best_change(problem, mechanism, plan, added, size, home, current, limit, candidates,
-                 allow_moves):
+def _best_change(problem, mechanism, plan, added, size, home, current, allowed, candidates,
+                 allow_moves, planned):
     pressure = _pressure(problem, current, home)
-    open_schools = np.flatnonzero(problem.school_public & (added < limit) & (pressure > 0))
+    open_schools = np.flatnonzero(problem.school_public & (added < allowed)
+                                  & ((pressure > 0) | planned))
     ranked = open_schools[np.lexsort((open_schools, -pressure[open_schools]))][:candidates]
     best = None
     for school in ranked:

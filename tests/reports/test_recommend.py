@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pandas as pd
+import pytest
 
 from allocator.pipeline.run import run_scenario
 from allocator.reports.frames import OUTSIDE_CODES
@@ -32,8 +33,9 @@ def with_classes(source, target, added: dict[str, int], size: int):
     return target
 
 
-def test_each_reported_gain_equals_the_rerun(county_scenario, county_result, tmp_path):
-    table = recommend_classes(county_result, classes=2)
+@pytest.mark.parametrize("method", ["flow", "greedy"])
+def test_each_reported_gain_equals_the_rerun(county_scenario, county_result, tmp_path, method):
+    table = recommend_classes(county_result, classes=2, method=method)
     assert len(table) == 2 and (table["gain_children"] > 0).all()
     before = measured(county_result)
     assert table["outside_before"].iloc[0] == before[0]
@@ -56,3 +58,15 @@ def test_moving_a_class_takes_it_from_idle_surplus(county_result):
         assert surplus[donor] >= table["seats_added"].iloc[0]
     else:  # no school with a whole class of idle seats: nothing to move
         assert (county_result.schools["surplus"] < 45).all()
+
+
+def test_flow_plan_spends_at_most_the_budget_within_the_limits(county_result):
+    import numpy as np
+
+    from allocator.reports.capacity_flow import flow_classes
+
+    size = np.where(county_result.problem.school_public, 45, 0)
+    classes = flow_classes(county_result.problem, size, budget=3, limit_per_school=1)
+    assert 0 < classes.sum() <= 3
+    assert classes.max() <= 1
+    assert (classes[~county_result.problem.school_public] == 0).all()

@@ -38,6 +38,9 @@ def run(
     mechanism: Annotated[str | None, typer.Option(help="override the mechanism")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress or summary")] = False,
     lang: Annotated[str, typer.Option("--lang", help="report language: zh or en")] = "zh",
+    reports: Annotated[bool, typer.Option(
+        "--reports/--no-reports",
+        help="also write report.html, report.xlsx, disclosure and ledger files")] = True,
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
     from allocator.pipeline.run import run_scenario
@@ -56,7 +59,8 @@ def run(
                     status.update(step)
             result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
             progress("writing the run folder")
-            written = write_run(result, out_dir, extra_writers=[report_writer(lang)])
+            writers = [report_writer(lang)] if reports else []
+            written = write_run(result, out_dir, extra_writers=writers)
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None

@@ -101,6 +101,21 @@ class Inclusion(Strict):
                                "distance, ahead of the catchment school")
 
 
+class SeatWarnings(Strict):
+    """Seat warnings (学位预警): projected catchment demand / plan from which a school is
+    flagged red, orange or yellow."""
+
+    red: float = Field(1.2, gt=0, description="demand / plan at or above which: red")
+    orange: float = Field(1.0, gt=0, description="... orange")
+    yellow: float = Field(0.9, gt=0, description="... yellow")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeatWarnings:
+        if not self.red >= self.orange >= self.yellow:
+            raise ValueError("seat warning thresholds must satisfy red >= orange >= yellow")
+        return self
+
+
 class Age(Strict):
     """Grade-1 age rule: aged ``minimum`` by the cut-off day of the entry year."""
 
@@ -134,6 +149,8 @@ class Policy(Strict):
     inclusion: Inclusion = Field(default_factory=Inclusion, description="inclusive education")
     private_round: bool = Field(True, description="private schools (公民同招) draw lots in a "
                                                   "round of their own before the public round")
+    seat_warnings: SeatWarnings = Field(default_factory=SeatWarnings,
+                                        description="seat-warning thresholds for reports")
     first_tier_up_to_ceiling: bool = Field(
         True, description="children of the first rung (certified groups) are placed at their "
                           "first public choice even beyond the plan, up to the class ceiling")

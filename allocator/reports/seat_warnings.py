@@ -3,9 +3,8 @@
 The survey is the roster itself, before allocation: each child counts as
 demand at its catchment school (its first catchment arc: best tier, then
 nearest), in the tier it has there. A school's pressure is demand / plan;
-the warning level follows thresholds on that ratio. The policy schema has no
-field for them yet, so they are :class:`WarningThresholds` (defaults below)
-and options of the commands.
+the warning level follows the policy's ``seat_warnings`` thresholds on that
+ratio (:class:`WarningThresholds`; commands may override them).
 """
 
 from __future__ import annotations
@@ -53,7 +52,9 @@ def catchment_demand(result: RunResult) -> pd.DataFrame:
 
 def seat_warnings(result: RunResult, thresholds: WarningThresholds | None = None) -> pd.DataFrame:
     """Per public school: plan, projected demand (total and by tier), ratio and level."""
-    thresholds = thresholds or WarningThresholds()
+    if thresholds is None:
+        levels = result.loaded.policy.seat_warnings
+        thresholds = WarningThresholds(levels.red, levels.orange, levels.yellow)
     schools = result.loaded.scenario.schools
     demand = catchment_demand(result)
     plan = plan_of(result.problem)

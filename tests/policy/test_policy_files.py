@@ -46,3 +46,31 @@ def test_warm_plan_change_equals_a_fresh_compile():
     assert (fresh.school_capacity > fresh.school_plan).any()
     assert np.array_equal(warm.school_capacity, fresh.school_capacity)
     assert np.array_equal(warm.school_plan, fresh.school_plan)
+
+
+def test_seat_warning_thresholds_come_from_the_policy(tmp_path):
+    import shutil
+
+    from allocator.pipeline.run import run_scenario
+    from allocator.reports.seat_warnings import seat_warnings
+
+    folder = tmp_path / "demo"
+    shutil.copytree(DEMO, folder)
+    default = seat_warnings(run_scenario(folder))
+    assert (default["level"] == "red").any()
+    (folder / "lenient.yaml").write_text(
+        "base: shanxi-2025\nseat_warnings: {red: 50, orange: 40, yellow: 30}\n")
+    settings = (folder / "scenario.yaml").read_text().replace(
+        "policy: shanxi-2025", "policy: lenient.yaml")
+    (folder / "scenario.yaml").write_text(settings)
+    lenient = seat_warnings(run_scenario(folder))
+    assert (lenient["level"] == "").all()
+    (folder / "lenient.yaml").write_text(
+        "base: shanxi-2025\nseat_warnings: {red: 0.5, orange: 1.0, yellow: 0.9}\n")
+    from allocator.model.problems import InputError
+    try:
+        run_scenario(folder)
+    except InputError as error:
+        assert any("red >= orange >= yellow" in p.message for p in error.problems)
+    else:
+        raise AssertionError("unordered thresholds were accepted")

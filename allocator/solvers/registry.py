@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.deferred_acceptance import deferred_acceptance
+from allocator.solvers.exact_groups import exact_groups
 from allocator.solvers.immediate_acceptance import immediate_acceptance
 from allocator.solvers.min_cost_flow import min_cost_flow
 from allocator.solvers.result import Allocation
@@ -40,6 +41,9 @@ MECHANISMS: dict[str, Mechanism] = {
                   "applicant-proposing deferred acceptance: no justified envy"),
         Mechanism("immediate-acceptance", immediate_acceptance, False,
                   "Boston / 志愿优先: choices round by round, seats final each round"),
+        Mechanism("exact-groups", exact_groups, False,
+                  "exact mode for sibling groups (CP-SAT, county-size instances): groups "
+                  "together, fewest blocking pairs, then most placed, then distance"),
         Mechanism("min-cost-flow", min_cost_flow, False,
                   "system optimum: most placed, then tiers lexicographically, then distance"),
     )

@@ -41,6 +41,9 @@ which places exactly that many (the sweep uses the same free public seats).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -262,7 +265,8 @@ def flow_by_unit(graph: FlowGraph, unit_schools: np.ndarray) -> tuple[np.ndarray
     order = np.argsort(arc_unit, kind="stable")
     units, starts = np.unique(arc_unit[order], return_index=True)
     ends = np.r_[starts[1:], len(order)]
-    calls = 0
+    pieces: list[np.ndarray] = []
+    parts: list[FlowGraph] = []
     for unit, start, end in zip(units, starts, ends, strict=True):
         arcs = order[start:end]
         nodes, local = np.unique(np.concatenate([graph.tails[arcs], graph.heads[arcs]]),
@@ -271,11 +275,45 @@ def flow_by_unit(graph: FlowGraph, unit_schools: np.ndarray) -> tuple[np.ndarray
         if nodes[-1] == sink:
             supplies[-1] = -supplies[:-1].sum()
         bound = int(unit_schools[unit]) + 2 if unit >= 0 else graph.cycle_bound
-        part = FlowGraph(local[:len(arcs)], local[len(arcs):], graph.capacities[arcs],
-                         supplies, [level[arcs] for level in graph.level_costs], bound)
-        flows[arcs], solves = lexicographic_flow(part)
+        pieces.append(arcs)
+        parts.append(FlowGraph(local[:len(arcs)], local[len(arcs):], graph.capacities[arcs],
+                               supplies, [level[arcs] for level in graph.level_costs], bound))
+    calls = 0
+    for arcs, (part_flows, solves) in zip(pieces, _solve_parts(parts), strict=True):
+        flows[arcs] = part_flows
         calls += solves
     return flows, calls
+
+
+#: Below this many arcs the units are solved in this process (a pool costs ~1 s to start).
+PARALLEL_MIN_ARCS = 2_000_000
+
+
+def solver_workers() -> int:
+    """Processes for the per-unit solves: ``ALLOCATOR_WORKERS`` or the cores (at most 4).
+
+    1 inside a daemonic process (a Dask or pool worker may not start children).
+    """
+    if multiprocessing.current_process().daemon:
+        return 1
+    configured = os.environ.get("ALLOCATOR_WORKERS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def _solve_parts(parts: list[FlowGraph]) -> list[tuple[np.ndarray, int]]:
+    """Solve independent unit graphs, in worker processes when large (same results)."""
+    workers = min(solver_workers(), len(parts))
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if (workers <= 1 or not forkable
+            or sum(len(part.tails) for part in parts) < PARALLEL_MIN_ARCS):
+        return [lexicographic_flow(part) for part in parts]
+    # fork: the children only run numpy and OR-Tools' single-threaded solver on the parts
+    # they are given (spawn would re-import __main__, which breaks notebooks and stdin)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return list(pool.map(lexicographic_flow, parts, chunksize=4))
 
 
 def lexicographic_flow(graph: FlowGraph) -> tuple[np.ndarray, int]:

@@ -6,7 +6,13 @@ import numpy as np
 
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.result import Allocation
-from allocator.solvers.units import Units, admit, build_units, expand_to_members
+from allocator.solvers.units import (
+    Units,
+    admit,
+    build_units,
+    expand_to_members,
+    unit_priorities,
+)
 
 _NOT_FULL = np.iinfo(np.int64).max
 
@@ -42,7 +48,7 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
     n = problem.applicant_count
     schools = problem.school_count
     arc_school = problem.arc_school.astype(np.int64)
-    priority = problem.arc_priority
+    priority = unit_priorities(problem, units)
     capacity = problem.school_capacity
     end = problem.arc_start[1:]
     pointer = problem.arc_start[:-1].copy()

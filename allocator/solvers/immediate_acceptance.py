@@ -6,7 +6,7 @@ import numpy as np
 
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.result import Allocation
-from allocator.solvers.units import admit, build_units, expand_to_members
+from allocator.solvers.units import admit, build_units, expand_to_members, unit_priorities
 
 
 def immediate_acceptance(problem: CompiledProblem) -> Allocation:
@@ -35,6 +35,7 @@ def immediate_acceptance(problem: CompiledProblem) -> Allocation:
     remaining = problem.school_capacity.copy()
     assigned = np.full(n, -1, dtype=np.int64)
     eligible = (problem.exclusion == "") & units.proposers
+    priority = unit_priorities(problem, units)
     rounds = 0
     for k in range(int(length.max(initial=0))):
         who = np.flatnonzero(eligible & (assigned < 0) & (length > k))
@@ -42,7 +43,7 @@ def immediate_acceptance(problem: CompiledProblem) -> Allocation:
             break
         rounds += 1
         arcs = start[who] + k
-        order = np.argsort(problem.arc_priority[arcs], kind="stable")
+        order = np.argsort(priority[arcs], kind="stable")
         who, arcs = who[order], arcs[order]
         school = arc_school[arcs]
         size = units.size[who]

@@ -2,7 +2,8 @@
 
 A unit is a single applicant or a sibling group placed together (twins,
 multiples). The group's lead is its member with the best tie-break rank; the
-lead's effective list and priority keys speak for the group and the other
+lead's effective list speaks for the group, at each school the group competes
+with the best key any member has there (:func:`unit_priorities`), and the other
 members follow the lead's school.
 """
 
@@ -47,6 +48,34 @@ def build_units(problem: CompiledProblem) -> Units:
         size[order] = 0
         size[leads] = run_length
     return Units(lead, size)
+
+
+def unit_priorities(problem: CompiledProblem, units: Units) -> np.ndarray:
+    """Arc keys with which units compete: a group's key at a school is the best key any
+    of its members has there (a tier-0 twin carries the group: certified children are
+    placed first); singles keep their own keys."""
+    priority = problem.arc_priority
+    grouped = units.size > 1
+    if not grouped.any():
+        return priority
+    priority = priority.copy()
+    arc_applicant = problem.arc_applicant()
+    school_count = problem.school_count
+    follower_arc = np.flatnonzero(units.size[arc_applicant] == 0)
+    lead_arc = np.flatnonzero(grouped[arc_applicant])
+    follower_pair = (units.lead[arc_applicant[follower_arc]] * school_count
+                     + problem.arc_school[follower_arc])
+    order = np.argsort(follower_pair, kind="stable")
+    pairs, first = np.unique(follower_pair[order], return_index=True)
+    if pairs.size == 0:
+        return priority
+    best = np.minimum.reduceat(priority[follower_arc][order], first)
+    lead_pair = arc_applicant[lead_arc] * school_count + problem.arc_school[lead_arc]
+    found = np.minimum(np.searchsorted(pairs, lead_pair), len(pairs) - 1)
+    hit = pairs[found] == lead_pair
+    chosen = lead_arc[hit]
+    priority[chosen] = np.minimum(priority[chosen], best[found[hit]])
+    return priority
 
 
 def admit(school: np.ndarray, size: np.ndarray, seats: np.ndarray) -> np.ndarray:

@@ -4,7 +4,9 @@ Objective, in order: fewer children outside their catchment (redirected, swept,
 or not placed at all), then less total distance. Classes are chosen one at a
 time; every candidate is evaluated exactly by re-solving the scenario's own
 mechanism (and the sweep) on the compiled problem with the changed plan, so the
-reported gain of each class is the gain a re-run of the scenario shows.
+reported gain of each class is the gain a re-run of the scenario shows (a
+mechanism not flagged ``fast``, such as ``exact-groups``, is evaluated with
+deferred acceptance instead).
 Candidates come from an optimisation: the min-cost-flow plan of
 :mod:`allocator.reports.capacity_flow` (``method="flow"``, the default), or, with
 ``method="greedy"``, the public schools under the most pressure (those whose
@@ -23,7 +25,7 @@ import pandas as pd
 from allocator.pipeline.run import RunResult
 from allocator.problem.compiled import SOURCE_OVERFLOW, CompiledProblem
 from allocator.problem.distance import haversine_km
-from allocator.solvers.registry import Mechanism
+from allocator.solvers.registry import Mechanism, get_mechanism
 from allocator.solvers.result import PLACED_BY_MECHANISM, Allocation
 from allocator.solvers.rounds import allocate
 
@@ -109,6 +111,8 @@ def recommend_classes(result: RunResult, classes: int, limit_per_school: int = 2
         ``greedy``: at each step the best of the ``candidates`` schools under most pressure.
     """
     problem, mechanism = result.problem, result.loaded.mechanism
+    if not mechanism.fast:  # e.g. exact-groups: each candidate would be a CP-SAT solve
+        mechanism = get_mechanism("deferred-acceptance")
     sizes = dict(result.loaded.policy.class_size)
     stage = result.loaded.scenario.schools["stage"].to_numpy(dtype=object)
     size = np.array([sizes.get(value, 45) for value in stage], dtype=np.int64)

@@ -27,12 +27,16 @@ class Mechanism:
         Guarantees no justified envy; verification fails on envy only for these.
     description : str
         One line for help texts and reports.
+    fast : bool
+        Cheap enough to re-solve many times (what-if evaluations in reports); a
+        slow mechanism's what-ifs are evaluated with deferred acceptance instead.
     """
 
     name: str
     solve: Callable[[CompiledProblem], Allocation]
     stable: bool
     description: str
+    fast: bool = True
 
 
 MECHANISMS: dict[str, Mechanism] = {
@@ -43,7 +47,8 @@ MECHANISMS: dict[str, Mechanism] = {
                   "Boston / 志愿优先: choices round by round, seats final each round"),
         Mechanism("exact-groups", exact_groups, False,
                   "exact mode for sibling groups (CP-SAT, county-size instances): groups "
-                  "together, fewest blocking pairs, then most placed, then distance"),
+                  "together, fewest blocking pairs, then most placed, then distance",
+                  fast=False),
         Mechanism("min-cost-flow", min_cost_flow, False,
                   "system optimum: most placed, then tiers lexicographically, then distance"),
     )

@@ -96,8 +96,9 @@ def exact_groups(problem: CompiledProblem, time_limit_s: float = 60.0,
     statistics = _merge(parts, time.perf_counter() - start)
     allocation = expand_to_members(sub, units, Allocation.from_arcs(
         "exact-groups", assigned, sub.arc_school.astype(np.int64), statistics))
-    arc = np.where(allocation.assigned_arc >= 0, kept[np.maximum(allocation.assigned_arc, 0)],
-                   -1)
+    arc = np.full(len(allocation.assigned_arc), -1, dtype=np.int64)
+    held = allocation.assigned_arc >= 0
+    arc[held] = kept[allocation.assigned_arc[held]]
     return Allocation("exact-groups", arc, allocation.assigned_school, allocation.placed_by,
                       statistics)
 

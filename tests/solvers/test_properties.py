@@ -333,15 +333,8 @@ def test_large_priority_ranks_keep_their_order(tmp_path):
 
 
 #: Mechanisms that still crash when there is no arc (see the xfail reason).
-NO_ARC_CRASH = pytest.mark.xfail(strict=True, raises=IndexError, reason=(
-    "BUG: allocator/solvers/exact_groups.py exact_groups indexes "
-    "kept[np.maximum(allocation.assigned_arc, 0)] with an empty 'kept' when no applicant "
-    "lists any school: IndexError (the same crash Allocation.from_arcs had)."))
-
-
 @pytest.mark.parametrize("mechanism", [
-    pytest.param(name, marks=[NO_ARC_CRASH] if name == "exact-groups" else [])
-    for name in sorted(MECHANISMS)])
+    pytest.param(name) for name in sorted(MECHANISMS)])
 def test_no_applicant_lists_any_school(tmp_path, mechanism):
     # Regression: with no arc at all, Allocation.from_arcs (allocator/solvers/result.py)
     # indexed an empty arc_school and every mechanism raised IndexError (CLI exit 1).
@@ -354,8 +347,7 @@ def test_no_applicant_lists_any_school(tmp_path, mechanism):
 
 
 @pytest.mark.parametrize("mechanism", [
-    pytest.param(name, marks=[NO_ARC_CRASH] if name == "exact-groups" else [])
-    for name in sorted(MECHANISMS)])
+    pytest.param(name) for name in sorted(MECHANISMS)])
 def test_everyone_excluded_under_the_ladder_policy(tmp_path, mechanism):
     # every child has a special-school plan: no arc at all under shanxi-2025 either
     applicants = [dict(row, categories="disabled", disability_plan="special_school")

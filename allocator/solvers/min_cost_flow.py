@@ -44,12 +44,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.graph.python import min_cost_flow as ortools_flow
 
-from allocator.problem.compiled import CompiledProblem
+from allocator.problem.compiled import SCHOOL_SHIFT, CompiledProblem
 from allocator.solvers.result import Allocation
 
 DEFAULT_RESOLUTION_KM = 0.1
@@ -121,6 +121,8 @@ def min_cost_flow(problem: CompiledProblem, resolution_km: float = DEFAULT_RESOL
         unplaced for the pipeline's final sweep. ``statistics`` holds the
         graph size (types, nodes, arcs) and the number of solver calls.
     """
+    original = problem
+    problem = schools_in_id_order(problem)
     types = applicant_types(problem, resolution_km, aggregate)
     graph, list_arc_start = build_graph(problem, types, resolution_km)
     flows, solves = flow_by_unit(graph, np.bincount(problem.school_unit,
@@ -129,9 +131,33 @@ def min_cost_flow(problem: CompiledProblem, resolution_km: float = DEFAULT_RESOL
     list_flows = flows[:list_arc_start[-1]]
     assigned_arc = keep_groups_together(
         problem, draw_members(problem, types, list_arc_start, list_flows))
+    problem = original
     statistics = {"types": len(types.size), "nodes": graph.node_count,
                   "arcs": len(graph.tails), "solver_calls": solves}
     return Allocation.from_arcs("min-cost-flow", assigned_arc, problem.arc_school, statistics)
+
+
+def schools_in_id_order(problem: CompiledProblem) -> CompiledProblem:
+    """The same problem with schools numbered in ``school_id`` order (arcs unchanged).
+
+    Among equally good optima the solver's choice follows node numbering; numbering
+    schools by id (and types by content, see :func:`applicant_types`) makes the
+    result independent of the row order of the input files.
+    """
+    order = np.argsort(problem.school_ids.astype(str), kind="stable")
+    if np.array_equal(order, np.arange(len(order))):
+        return problem
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    school = rank[problem.arc_school.astype(np.int64)]
+    priority = (problem.arc_priority & ((1 << SCHOOL_SHIFT) - 1)) | (school << SCHOOL_SHIFT)
+    return replace(
+        problem, school_ids=problem.school_ids[order], school_unit=problem.school_unit[order],
+        school_capacity=problem.school_capacity[order],
+        school_public=problem.school_public[order], school_lat=problem.school_lat[order],
+        school_lon=problem.school_lon[order], school_plan=problem.school_plan[order],
+        school_ceiling=problem.school_ceiling[order], arc_school=school.astype(np.int32),
+        arc_priority=priority)
 
 
 def distance_class(distance_km: np.ndarray, resolution_km: float) -> np.ndarray:

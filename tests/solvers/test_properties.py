@@ -268,11 +268,7 @@ def test_vectorised_deferred_acceptance_equals_the_reference(tmp_path_factory, i
 # --------------------------------------------------------------------------- (d) row order
 
 
-#: Mechanisms whose outcome is known to depend on row order (see the pinned test below).
-ROW_ORDER_BUGS = {"min-cost-flow"}
-
-
-@pytest.mark.parametrize("mechanism", [m for m in MECHANISMS if m not in ROW_ORDER_BUGS])
+@pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
 @sized(8)
 @given(instance=instances(), data=st.data())
 def test_shuffled_rows_give_the_same_outcome_per_applicant(tmp_path_factory, mechanism,
@@ -294,11 +290,6 @@ def test_shuffled_rows_give_the_same_outcome_per_applicant(tmp_path_factory, mec
     assert a.to_dict("index") == b.to_dict("index")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: allocator/solvers/min_cost_flow.py min_cost_flow breaks ties between equally good "
-    "optima by input row order: swapping the rows of schools.csv changes who is placed. "
-    "Within a tier neither the school's priorities.csv order nor the lottery decides, so an "
-    "applicant's outcome depends on how the CSV happens to be sorted."))
 def test_min_cost_flow_does_not_depend_on_the_row_order_of_schools(tmp_path):
     # S1 has 3 seats and four candidates, all in tier 'listed' (S0 has no seat). The
     # optimum places 3 of them; which 3 must not depend on the row order of schools.csv.

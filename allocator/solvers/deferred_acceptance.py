@@ -7,7 +7,6 @@ import numpy as np
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.result import Allocation
 from allocator.solvers.units import (
-    Units,
     admit,
     build_units,
     expand_to_members,
@@ -42,20 +41,16 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
 
     Priority keys are unique and grouped by school (see
     :mod:`allocator.problem.compiled`), so step 3 is one sort of the pooled
-    arcs. Cost per round is linear in applicants plus the pooled arcs.
+    arcs, and only at schools whose proposals overflow their free seats (the
+    others simply add them). Cost per round is linear in applicants plus the
+    pooled arcs.
     """
     units = build_units(problem)
-    n = problem.applicant_count
-    schools = problem.school_count
     arc_school = problem.arc_school.astype(np.int64)
     priority = unit_priorities(problem, units)
-    capacity = problem.school_capacity
     end = problem.arc_start[1:]
     pointer = problem.arc_start[:-1].copy()
-    held = np.full(n, -1, dtype=np.int64)
-    held_school = np.full(n, schools, dtype=np.int64)  # ``schools`` = holds nothing
-    cutoff = np.where(capacity > 0, _NOT_FULL, -1).astype(np.int64)
-    touched = np.zeros(schools + 1, dtype=bool)
+    state = _Holds(problem.applicant_count, problem.school_capacity)
     free = np.flatnonzero((problem.exclusion == "") & units.proposers & (pointer < end))
     rounds = proposals = 0
     while free.size:
@@ -63,47 +58,77 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
         arcs = pointer[free]
         pointer[free] += 1
         proposals += arcs.size
-        viable = priority[arcs] < cutoff[arc_school[arcs]]
+        viable = priority[arcs] < state.cutoff[arc_school[arcs]]
         still_free = [free[~viable]]
         if viable.any():
-            rejected = _pool_and_keep(free[viable], arcs[viable], held, held_school, touched,
-                                      arc_school, priority, capacity, cutoff, units)
-            still_free.append(rejected)
+            still_free.append(state.receive(free[viable], arcs[viable], arc_school, priority,
+                                            units.size))
         free = np.concatenate(still_free)
         free = free[pointer[free] < end[free]]
-    allocation = Allocation.from_arcs("deferred-acceptance", held, arc_school,
+    allocation = Allocation.from_arcs("deferred-acceptance", state.held, arc_school,
                                       {"rounds": rounds, "proposals": int(proposals)})
     return expand_to_members(problem, units, allocation)
 
 
-def _pool_and_keep(proposer, proposal_arc, held, held_school, touched, arc_school, priority,
-                   capacity, cutoff, units: Units) -> np.ndarray:
-    """Step 3 for the schools receiving proposals; returns the rejected units' leads."""
-    receiving = np.unique(arc_school[proposal_arc])
-    touched[receiving] = True
-    holders = np.flatnonzero(touched[held_school])
-    touched[receiving] = False
-    applicant = np.concatenate([holders, proposer])
-    arc = np.concatenate([held[holders], proposal_arc])
-    order = np.argsort(priority[arc], kind="stable")
-    applicant, arc = applicant[order], arc[order]
-    school = arc_school[arc]
-    size = units.size[applicant]
-    keep = admit(school, size, capacity)
-    held[applicant[keep]] = arc[keep]
-    held_school[applicant[keep]] = school[keep]
-    rejected = applicant[~keep]
-    held[rejected] = -1
-    held_school[rejected] = len(capacity)
-    _update_cutoffs(receiving, school[keep], size[keep], priority[arc[keep]], capacity, cutoff)
-    return rejected
+class _Holds:
+    """What every school holds: per applicant its held arc, per school seats and cut-off."""
 
+    def __init__(self, applicant_count: int, capacity: np.ndarray):
+        schools = len(capacity)
+        self.capacity = capacity
+        self.held = np.full(applicant_count, -1, dtype=np.int64)
+        self.held_school = np.full(applicant_count, schools, dtype=np.int64)  # none
+        self.used = np.zeros(schools, dtype=np.int64)
+        self.worst = np.full(schools, -1, dtype=np.int64)
+        self.cutoff = np.where(capacity > 0, _NOT_FULL, -1).astype(np.int64)
+        self.touched = np.zeros(schools + 1, dtype=bool)
 
-def _update_cutoffs(receiving, kept_school, kept_size, kept_key, capacity, cutoff) -> None:
-    """A full school's cut-off is its worst held key; others take any proposal."""
-    used = np.bincount(kept_school, weights=kept_size, minlength=len(capacity))[receiving]
-    worst = np.full(len(capacity), -1, dtype=np.int64)
-    np.maximum.at(worst, kept_school, kept_key)
-    full = used >= capacity[receiving]
-    cutoff[receiving] = np.where(capacity[receiving] <= 0, -1,
-                                 np.where(full, worst[receiving], _NOT_FULL))
+    def receive(self, proposer, arc, arc_school, priority, unit_size) -> np.ndarray:
+        """Step 3: admit this round's proposals; returns the rejected units' leads.
+
+        Where a school has room for all its proposals they are simply added;
+        only schools that would overflow pool proposals with their holders.
+        """
+        school = arc_school[arc]
+        size = unit_size[proposer]
+        wanted = np.bincount(school, weights=size, minlength=len(self.capacity))
+        room = (self.used + wanted <= self.capacity)[school]
+        self._hold(proposer[room], arc[room], school[room], size[room], priority)
+        self._refresh(np.unique(school[room]))
+        if room.all():
+            return np.zeros(0, dtype=np.int64)
+        return self._pool(proposer[~room], arc[~room], arc_school, priority, unit_size)
+
+    def _hold(self, applicant, arc, school, size, priority) -> None:
+        self.held[applicant] = arc
+        self.held_school[applicant] = school
+        np.add.at(self.used, school, size)
+        np.maximum.at(self.worst, school, priority[arc])
+
+    def _pool(self, proposer, proposal_arc, arc_school, priority, unit_size) -> np.ndarray:
+        receiving = np.unique(arc_school[proposal_arc])
+        self.touched[receiving] = True
+        holders = np.flatnonzero(self.touched[self.held_school])
+        self.touched[receiving] = False
+        applicant = np.concatenate([holders, proposer])
+        arc = np.concatenate([self.held[holders], proposal_arc])
+        order = np.argsort(priority[arc], kind="stable")
+        applicant, arc = applicant[order], arc[order]
+        school = arc_school[arc]
+        size = unit_size[applicant]
+        keep = admit(school, size, self.capacity)
+        rejected = applicant[~keep]
+        self.held[rejected] = -1
+        self.held_school[rejected] = len(self.capacity)
+        self.used[receiving] = 0
+        self.worst[receiving] = -1
+        self._hold(applicant[keep], arc[keep], school[keep], size[keep], priority)
+        self._refresh(receiving)
+        return rejected
+
+    def _refresh(self, schools: np.ndarray) -> None:
+        """A full school's cut-off is its worst held key; others take any proposal."""
+        capacity = self.capacity[schools]
+        full = self.used[schools] >= capacity
+        self.cutoff[schools] = np.where(capacity <= 0, -1,
+                                        np.where(full, self.worst[schools], _NOT_FULL))

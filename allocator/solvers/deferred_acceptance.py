@@ -27,7 +27,8 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
     1. Every free unit (an applicant, or a sibling group through its lead) with
        schools left proposes to the next school on its effective list.
     2. A proposal that ranks below a full school's worst held applicant is
-       rejected at once (the school's cut-off key).
+       rejected at once (the school's cut-off key), and the unit proposes to its
+       next school in the same round.
     3. Each school that received a proposal pools it with the units it holds,
        keeps units by priority key while their members fit (see
        :func:`allocator.solvers.units.admit`) and rejects the rest.
@@ -55,19 +56,35 @@ def deferred_acceptance(problem: CompiledProblem) -> Allocation:
     rounds = proposals = 0
     while free.size:
         rounds += 1
-        arcs = pointer[free]
-        pointer[free] += 1
-        proposals += arcs.size
-        viable = priority[arcs] < state.cutoff[arc_school[arcs]]
-        still_free = [free[~viable]]
-        if viable.any():
-            still_free.append(state.receive(free[viable], arcs[viable], arc_school, priority,
-                                            units.size))
-        free = np.concatenate(still_free)
+        proposer, arcs, made = _next_viable(free, pointer, end, priority, state.cutoff,
+                                            arc_school)
+        proposals += made
+        free = state.receive(proposer, arcs, arc_school, priority, units.size)
         free = free[pointer[free] < end[free]]
     allocation = Allocation.from_arcs("deferred-acceptance", state.held, arc_school,
                                       {"rounds": rounds, "proposals": int(proposals)})
     return expand_to_members(problem, units, allocation)
+
+
+def _next_viable(free, pointer, end, priority, cutoff, arc_school):
+    """Each free unit's next proposal that its school's current cut-off does not refuse.
+
+    Cut-offs only tighten, so a proposal refused at once now would be refused in
+    any later round too: skipping it here changes no outcome, and saves rounds.
+    Returns (proposers, their arcs, number of proposals made).
+    """
+    proposers, arcs, made = [], [], 0
+    trying = free
+    while trying.size:
+        arc = pointer[trying]
+        pointer[trying] += 1
+        made += arc.size
+        viable = priority[arc] < cutoff[arc_school[arc]]
+        proposers.append(trying[viable])
+        arcs.append(arc[viable])
+        trying = trying[~viable]
+        trying = trying[pointer[trying] < end[trying]]
+    return np.concatenate(proposers), np.concatenate(arcs), made
 
 
 class _Holds:
@@ -89,6 +106,8 @@ class _Holds:
         Where a school has room for all its proposals they are simply added;
         only schools that would overflow pool proposals with their holders.
         """
+        if proposer.size == 0:
+            return proposer
         school = arc_school[arc]
         size = unit_size[proposer]
         wanted = np.bincount(school, weights=size, minlength=len(self.capacity))

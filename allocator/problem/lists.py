@@ -8,6 +8,8 @@ catchment schools, then overflow schools (see :mod:`allocator.problem.overflow`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -22,6 +24,9 @@ from allocator.problem.compiled import (
     SOURCE_STATED,
 )
 from allocator.problem.overflow import nearest_overflow
+
+#: (applicants, schools) -> mask of the pairs allowed: same county and stage, public school.
+SchoolFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 #: When one school reaches an applicant by several sources, the first of these is kept.
 KEEP_ORDER = {SOURCE_STATED: 0, SOURCE_SIBLING: 1, SOURCE_FEEDER: 2, SOURCE_RESOURCE_ROOM: 3,
@@ -60,7 +65,7 @@ def catchment_arcs(catchments: Catchments, eligible: np.ndarray, applicant_unit:
 
 
 def sibling_arcs(scenario: Scenario, policy: Policy, eligible: np.ndarray,
-                 same_unit_public: callable) -> tuple[np.ndarray, np.ndarray]:
+                 same_unit_public: SchoolFilter) -> tuple[np.ndarray, np.ndarray]:
     """The older sibling's school, for an applicant who asked to follow (voluntary)."""
     if policy.siblings.older_sibling == "off":
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -73,7 +78,7 @@ def sibling_arcs(scenario: Scenario, policy: Policy, eligible: np.ndarray,
 
 
 def feeder_arcs(scenario: Scenario, eligible: np.ndarray,
-                same_unit_public: callable) -> tuple[np.ndarray, np.ndarray]:
+                same_unit_public: SchoolFilter) -> tuple[np.ndarray, np.ndarray]:
     """Junior schools the applicant's feeder primary maps to (对口直升)."""
     schools, applicants = scenario.schools, scenario.applicants
     index = pd.Index(schools["school_id"])

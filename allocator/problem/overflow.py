@@ -57,8 +57,10 @@ def _group_positions(codes: np.ndarray, mask: np.ndarray | None) -> dict[int, np
     values = codes[positions]
     order = np.argsort(values, kind="stable")
     values, positions = values[order], positions[order]
-    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if len(values) else []
-    ends = np.r_[starts[1:], len(values)] if len(values) else []
+    if len(values) == 0:
+        return {}
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
     return {int(values[s]): positions[s:e] for s, e in zip(starts, ends, strict=True)}
 
 

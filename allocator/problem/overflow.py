@@ -25,7 +25,8 @@ def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_un
     Returns
     -------
     (applicant, school, other_group_flag, distance_km)
-        Candidate arcs grouped by applicant, each applicant's best first;
+        Candidate arcs in ascending applicant order (whatever the row order of
+        the units), each applicant's best first;
         ``other_group_flag`` is 0 for a school of the applicant's catchment
         school group (when ``same_group_first``), else 1.
     """
@@ -48,7 +49,11 @@ def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_un
     if not out:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty, np.zeros(0)
-    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
+    arcs = tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
+    # blocks come unit by unit; callers index arcs by applicant (arc_start), so
+    # interleave the units: a stable sort keeps each applicant's best-first order
+    order = np.argsort(arcs[0], kind="stable")
+    return tuple(values[order] for values in arcs)
 
 
 def _group_positions(codes: np.ndarray, mask: np.ndarray | None) -> dict[int, np.ndarray]:

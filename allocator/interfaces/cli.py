@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator import __version__
+from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -43,6 +44,7 @@ def run(
         help="also write report.html, report.xlsx, disclosure and ledger files")] = True,
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
+    from allocator.pipeline.output_folder import check_output_folder
     from allocator.pipeline.run import run_scenario
     from allocator.pipeline.write import write_run
     from allocator.reports.writer import report_writer
@@ -53,7 +55,8 @@ def run(
 
     started = time.perf_counter()
     try:
-        with err.status("starting", spinner="dots") as status:
+        with reported_output_errors(), err.status("starting", spinner="dots") as status:
+            check_output_folder(out_dir, [scenario])  # refuse before the work, not after
             def progress(step: str) -> None:
                 if not quiet:
                     status.update(step)
@@ -66,9 +69,6 @@ def run(
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     if not quiet:
         _print_summary(result.summary, written, time.perf_counter() - started)
-    if not result.verified:
-        err.print("[bold red]verification failed: see summary.json[/bold red]")
-        raise typer.Exit(EXIT_FAILURE)
 
 
 def _print_summary(summary: dict, written: Path, seconds: float) -> None:
@@ -173,7 +173,14 @@ _register_command_modules()
 
 
 def main() -> None:
-    """Entry point of the ``allocator`` command (exit 1 on unexpected errors)."""
+    """Entry point of the ``allocator`` command (exit 1 on unexpected errors).
+
+    SIGTERM unwinds like Ctrl-C (``SystemExit``), so the atomic writers remove
+    their hidden staging folders on that exit path too.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         app()
     except SystemExit:

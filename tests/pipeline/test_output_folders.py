@@ -151,7 +151,7 @@ def test_export_run_refuses_a_folder_holding_the_database(tmp_path, monkeypatch)
 
 
 def test_scenarios_refuse_before_running_any(tmp_path):
-    base = helpers.copy_tiny(tmp_path / "base")
+    helpers.copy_tiny(tmp_path / "base")
     spec = tmp_path / "whatifs.yaml"
     spec.write_text("base: base\noverrides:\n  reseed: {seed: 5}\nscenarios:\n  one: []\n"
                     "  two: [reseed]\n", encoding="utf-8")

@@ -114,13 +114,21 @@ def generate(
     applicants: Annotated[int, typer.Option(help="number of applicants")] = 4000,
     counties: Annotated[int, typer.Option(help="number of counties")] = 1,
     seed: Annotated[int, typer.Option(help="generator seed (also the lottery seed)")] = 1,
+    communities: Annotated[int | None, typer.Option(
+        min=1, help="split zones into about this many residential communities per county "
+                    "and write zones.csv (catchments become sets of communities)")] = None,
 ) -> None:
     """Write a synthetic scenario (realistic county rosters) to FOLDER."""
-    from allocator.synthetic import generate_province, write_scenario
+    from allocator.synthetic import generate_province, split_into_communities, write_scenario
 
     schools_frame, applicants_frame = generate_province(applicants, counties, seed)
+    zones_frame = None
+    if communities is not None:
+        schools_frame, applicants_frame, zones_frame = split_into_communities(
+            schools_frame, applicants_frame, communities, seed)
     written = write_scenario(folder, schools_frame, applicants_frame,
-                             name=f"synthetic-{counties}x{applicants}-{seed}", seed=seed)
+                             name=f"synthetic-{counties}x{applicants}-{seed}", seed=seed,
+                             zones=zones_frame)
     out.print(f"wrote {len(schools_frame):,} schools and {len(applicants_frame):,} applicants "
               f"to {written}")
 
@@ -159,7 +167,8 @@ def version() -> None:
 #: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
 COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
                                      "allocator.interfaces.job_commands",
-                                     "allocator.interfaces.report_commands")
+                                     "allocator.interfaces.report_commands",
+                                     "allocator.interfaces.zoning_commands")
 
 
 def _register_command_modules() -> None:

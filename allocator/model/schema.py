@@ -119,5 +119,20 @@ PRIORITIES = TableSchema("priorities", key=None, columns=(
     Column("rank", "integer", "always", "1 = highest priority at that school", minimum=1),
 ))
 
+ZONES = TableSchema("zones", key=None, columns=(
+    Column("zone_id", "id", "always",
+           "catchment zone (community, 社区/小区) id, as in schools.csv"),
+    Column("county", "text", "optional",
+           "county of the zone; needed only when a zone id is used in two counties"),
+    Column("name", "text", "optional", "display name (Chinese allowed)"),
+    Column("lat", "number", "optional", "latitude of the community, WGS84; empty = mean of "
+           "its homes", minimum=-90, maximum=90),
+    Column("lon", "number", "optional", "longitude of the community, WGS84", minimum=-180,
+           maximum=180),
+    Column("neighbours", "list", "optional",
+           "zone ids sharing a boundary (symmetric); an empty column everywhere = derived "
+           "by Delaunay triangulation, cut at the policy's zoning.neighbour_distance_km"),
+))
+
 #: Columns a portal may send that must never be written to any output.
 PERSONAL_COLUMNS: tuple[str, ...] = ("name", "applicant_name", "national_id", "id_number")

@@ -116,6 +116,20 @@ class SeatWarnings(Strict):
         return self
 
 
+class Zoning(Strict):
+    """Catchment design (划片): how ``allocator zoning`` builds and bounds its proposals."""
+
+    neighbour_distance_km: float = Field(
+        3.0, gt=0, description="without neighbours in zones.csv, communities are neighbours "
+                               "when their Delaunay edge is at most this long")
+    plan_slack: float = Field(
+        0.05, ge=0, le=1, description="a proposal keeps each school's projected catchment "
+        "demand within its plan plus this share (0.05 = 5 %), or within today's demand where "
+        "today's zones already exceed that")
+    max_moved_communities: int | None = Field(
+        None, ge=0, description="hard cap on communities whose school changes (None: no cap)")
+
+
 class Age(Strict):
     """Grade-1 age rule: aged ``minimum`` by the cut-off day of the entry year."""
 
@@ -151,6 +165,7 @@ class Policy(Strict):
                                                   "round of their own before the public round")
     seat_warnings: SeatWarnings = Field(default_factory=SeatWarnings,
                                         description="seat-warning thresholds for reports")
+    zoning: Zoning = Field(default_factory=Zoning, description="catchment design options")
     first_tier_up_to_ceiling: bool = Field(
         True, description="children of the first rung (certified groups) are placed at their "
                           "first public choice even beyond the plan, up to the class ceiling")

@@ -5,6 +5,7 @@
 uses numpy, pandas and PyYAML only and imports nothing else from :mod:`allocator`.
 """
 
+from .communities import ZONE_COLUMNS, split_into_communities
 from .county import (
     APPLICANT_COLUMNS,
     CATEGORY_TAGS,
@@ -21,11 +22,13 @@ __all__ = [
     "CATEGORY_TAGS",
     "CLASS_SIZE_CAP",
     "SCHOOL_COLUMNS",
+    "ZONE_COLUMNS",
     "county_seed",
     "default_n_schools",
     "generate_county",
     "generate_province",
     "province_n_schools",
     "province_plan",
+    "split_into_communities",
     "write_scenario",
 ]

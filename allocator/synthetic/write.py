@@ -43,6 +43,7 @@ def write_scenario(
     mechanism: str = "deferred-acceptance",
     entry_year: int = 2025,
     extra_settings: dict | None = None,
+    zones: pd.DataFrame | None = None,
 ) -> Path:
     """Write a scenario folder that ``allocator run`` reads.
 
@@ -67,6 +68,9 @@ def write_scenario(
     extra_settings : dict, optional
         Further ``scenario.yaml`` keys, written after the standard ones in the given order.
         May not repeat a standard key.
+    zones : pandas.DataFrame, optional
+        Communities from :func:`~allocator.synthetic.split_into_communities`, written as
+        ``zones.csv`` (absent by default).
 
     Returns
     -------
@@ -99,4 +103,6 @@ def write_scenario(
     _atomic_write(out / "scenario.yaml", text.encode("utf-8"))
     _atomic_write(out / "schools.csv", _csv_bytes(schools))
     _atomic_write(out / "applicants.csv", _csv_bytes(applicants))
+    if zones is not None:
+        _atomic_write(out / "zones.csv", _csv_bytes(zones))
     return out

@@ -1,0 +1,132 @@
+"""Contiguity of catchments: single-commodity flow constraints and the check on a plan.
+
+Flow model (Shirabe 2005; as in districting models since): the school's own community is
+the source; every other community of the catchment consumes one unit, and flow may only
+run between neighbouring communities that both belong to the catchment. A catchment
+receives all its units exactly when it is connected to its own community.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from allocator.zoning.instance import ZoningInstance
+
+#: ``membership[(community, school)]``: a 0/1 variable, or 1 for a fixed assignment.
+Membership = dict[tuple[int, int], cp_model.IntVar | int]
+
+
+def add_flow_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
+                        membership: Membership) -> int:
+    """Add one flow network per school; return the number of flow variables.
+
+    Parameters
+    ----------
+    model : cp_model.CpModel
+        The model to extend.
+    instance : ZoningInstance
+        Communities, neighbours and own communities.
+    membership : dict
+        The assignment variables (or constants) of every allowed (community, school).
+    """
+    adjacency = instance.adjacency()
+    added = 0
+    for school in range(instance.school_count):
+        nodes = sorted(c for (c, s) in membership if s == school)
+        inside = set(nodes)
+        bound = max(len(nodes) - 1, 0)
+        root = int(instance.own[school])
+        inflow: dict[int, list] = {c: [] for c in nodes}
+        outflow: dict[int, list] = {c: [] for c in nodes}
+        for tail in nodes:
+            for head in adjacency[tail]:
+                if head not in inside or head == root:
+                    continue
+                flow = model.NewIntVar(0, bound, f"f_{school}_{tail}_{head}")
+                added += 1
+                for end in (tail, head):
+                    member = membership[(end, school)]
+                    if not isinstance(member, int):
+                        model.Add(flow <= bound * member)
+                outflow[tail].append(flow)
+                inflow[head].append(flow)
+        for community in nodes:
+            if community == root:
+                continue
+            model.Add(sum(inflow[community]) - sum(outflow[community])
+                      == membership[(community, school)])
+    return added
+
+
+def disconnected_schools(instance: ZoningInstance,
+                         members: list[list[int]]) -> list[tuple[int, list[int]]]:
+    """Schools whose communities are not all joined to their own community.
+
+    Parameters
+    ----------
+    instance : ZoningInstance
+        Neighbours and own communities.
+    members : list of list of int
+        Communities of each school's catchment.
+
+    Returns
+    -------
+    list of (school, communities cut off)
+        Empty when every catchment is contiguous.
+    """
+    adjacency = instance.adjacency()
+    found = []
+    for school, mine in enumerate(members):
+        inside = set(mine)
+        start = int(instance.own[school])
+        if start not in inside:
+            found.append((school, sorted(inside)))
+            continue
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            for other in adjacency[queue.popleft()]:
+                if other in inside and other not in seen:
+                    seen.add(other)
+                    queue.append(other)
+        if seen != inside:
+            found.append((school, sorted(inside - seen)))
+    return found
+
+
+def catchment_members(instance: ZoningInstance, assignment: np.ndarray) -> list[list[int]]:
+    """Communities of each school: single assignments plus multi-school communities."""
+    members: list[list[int]] = [[] for _ in range(instance.school_count)]
+    for community, school in enumerate(assignment):
+        if school >= 0:
+            members[int(school)].append(community)
+        for shared in instance.fixed[community]:
+            members[shared].append(community)
+    return members
+
+
+def add_order_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
+                         membership: Membership) -> int:
+    """Ordering constraints (Gillani et al. 2023): a community may join a school only
+    if a neighbour nearer that school joins it too; return the number of constraints.
+
+    Every chain of ever-nearer neighbours ends at the school's own community, so each
+    catchment is contiguous. This is a restriction, not an equivalent: a catchment that
+    bends away from its school (a member with no nearer member neighbour) is excluded;
+    the flow model (:func:`add_flow_contiguity`) admits every contiguous catchment.
+    """
+    adjacency = instance.adjacency()
+    added = 0
+    for (community, school), member in membership.items():
+        if community == instance.own[school] or isinstance(member, int):
+            continue
+        here = instance.distance_km[community, school]
+        nearer = [membership[(other, school)] for other in adjacency[community]
+                  if (other, school) in membership
+                  and (instance.distance_km[other, school], other) < (here, community)]
+        model.Add(member <= sum(nearer))
+        added += 1
+    return added

@@ -1,0 +1,223 @@
+"""The CP-SAT catchment model, solved lexicographically (after Gillani et al. 2023).
+
+Steps, each a CP-SAT solve over the same constraints, the previous objectives held at
+their best value found:
+
+1. fewest children beyond their school's plan (the children the engine must place outside
+   their catchment): ``sum_s max(0, demand_s - plan_s)``;
+2. stability: fewest communities whose school changes against today's zones;
+3. then fewest children in them;
+4. least distance: children x km from each community to its school (plus a small term per
+   community, so that communities without children still go to a near school).
+
+Constraints: each community has one of its candidate schools (multi-school communities keep
+their published schools); each school keeps its own community; every catchment is
+contiguous (flow, :mod:`allocator.zoning.contiguity`); demand stays within the school's
+limit (plan plus the policy slack, or today's demand where that is higher); optionally at
+most ``max_moved`` communities change school. Solves run on deterministic time with one
+worker and a fixed seed, so the same inputs give the same proposal.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from allocator.zoning.contiguity import (
+    Membership,
+    add_flow_contiguity,
+    add_order_contiguity,
+)
+from allocator.zoning.instance import ZoningInstance
+
+PHASES: tuple[str, ...] = ("outside_catchment", "moved_communities", "moved_children",
+                           "distance")
+#: Share of the time budget of each step.
+SHARES: tuple[float, ...] = (0.3, 0.3, 0.2, 0.2)
+_STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
+           cp_model.INFEASIBLE: "infeasible", cp_model.MODEL_INVALID: "invalid",
+           cp_model.UNKNOWN: "unknown"}
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One lexicographic step: status, best objective, proven bound, time."""
+
+    name: str
+    status: str
+    objective: float
+    bound: float
+    seconds: float
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between best objective and bound (0 when optimal)."""
+        if self.status == "optimal":
+            return 0.0
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1.0)
+
+    def to_dict(self) -> dict:
+        """Plain form for ``summary.json``."""
+        return {"name": self.name, "status": self.status, "objective": self.objective,
+                "bound": self.bound, "gap": round(self.gap, 6), "seconds": round(self.seconds, 3)}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """The optimiser's answer for one instance (``assignment`` None when none was found)."""
+
+    assignment: np.ndarray | None
+    phases: tuple[Phase, ...]
+    variables: int
+
+    @property
+    def status(self) -> str:
+        """``optimal`` when every step was proven optimal, else the weakest step's status."""
+        statuses = [phase.status for phase in self.phases]
+        for status in ("infeasible", "invalid", "unknown", "feasible"):
+            if status in statuses:
+                return status
+        return "optimal"
+
+
+@dataclass
+class _Model:
+    model: cp_model.CpModel
+    membership: Membership
+    objectives: dict[str, cp_model.LinearExpr]
+
+
+def build_model(instance: ZoningInstance, max_moved: int | None,
+                contiguity: str = "flow") -> _Model:
+    """Variables, constraints and the three objective expressions (not yet solved).
+
+    ``contiguity`` is ``flow`` (exact) or ``order`` (nearer-neighbour ordering: faster, a
+    restriction of the contiguous catchments).
+    """
+    model = cp_model.CpModel()
+    membership: Membership = {}
+    for community in range(instance.community_count):
+        if instance.fixed[community]:
+            for school in instance.fixed[community]:
+                membership[(community, school)] = 1
+            continue
+        choices = []
+        for school in instance.candidates[community]:
+            variable = model.NewBoolVar(f"x_{community}_{school}")
+            membership[(community, int(school))] = variable
+            choices.append(variable)
+        model.AddExactlyOne(choices)
+    for school, community in enumerate(instance.own):
+        if not instance.fixed[community]:
+            model.Add(membership[(int(community), school)] == 1)
+    if contiguity == "order":
+        add_order_contiguity(model, instance, membership)
+    else:
+        add_flow_contiguity(model, instance, membership)
+    demand = _demand_expressions(instance, membership)
+    total = int(instance.children.sum()) + int(instance.fixed_demand().sum())
+    beyond = []
+    for school in range(instance.school_count):
+        model.Add(demand[school] <= int(instance.limit[school]))
+        over = model.NewIntVar(0, total, f"over_{school}")
+        model.Add(over >= demand[school] - int(instance.capacity[school]))
+        beyond.append(over)
+    moved = _moved(instance, membership)
+    if max_moved is not None:
+        model.Add(sum(moved.values()) <= max_moved)
+    moved_children = sum(moved_var * int(instance.children[c])
+                         for c, moved_var in moved.items())
+    distance = sum(variable * _distance_cost(instance, c, s)
+                   for (c, s), variable in membership.items() if not isinstance(variable, int))
+    return _Model(model, membership, {"outside_catchment": sum(beyond),
+                                      "moved_communities": sum(moved.values()),
+                                      "moved_children": moved_children, "distance": distance})
+
+
+def _demand_expressions(instance: ZoningInstance, membership: Membership) -> list:
+    fixed = instance.fixed_demand()
+    terms: list[list] = [[] for _ in range(instance.school_count)]
+    for (community, school), variable in membership.items():
+        if not isinstance(variable, int) and instance.children[community]:
+            terms[school].append(variable * int(instance.children[community]))
+    return [sum(terms[school]) + int(fixed[school]) for school in range(instance.school_count)]
+
+
+def _moved(instance: ZoningInstance, membership: Membership) -> dict[int, object]:
+    """``1 - x[c, today's school]`` per single-school community (1 if that is not allowed)."""
+    moved = {}
+    for community, school in enumerate(instance.current):
+        if school < 0 or instance.fixed[community]:
+            continue
+        keep = membership.get((community, int(school)))
+        moved[community] = 1 if keep is None else 1 - keep
+    return moved
+
+
+def _distance_cost(instance: ZoningInstance, community: int, school: int) -> int:
+    km = float(instance.distance_km[community, school])
+    return int(round(100 * km * int(instance.children[community]))) + int(round(10 * km))
+
+
+def propose(instance: ZoningInstance, *, max_moved: int | None = None,
+            time_limit: float = 60.0, seed: int = 0, contiguity: str = "flow") -> Proposal:
+    """Solve the steps in order; each holds the previous objectives at their best.
+
+    Parameters
+    ----------
+    instance : ZoningInstance
+        One county and stage.
+    max_moved : int, optional
+        Hard cap on communities whose school changes.
+    time_limit : float
+        Deterministic-time budget (CP-SAT's deterministic seconds, near wall seconds on an
+        idle core) for the steps together, shared as :data:`SHARES`; a step stopped by it
+        reports its gap.
+    seed : int
+        CP-SAT random seed (the same inputs and seed give the same proposal).
+    contiguity : {"flow", "order"}
+        Contiguity constraints (see :func:`build_model`).
+    """
+    built = build_model(instance, max_moved, contiguity)
+    variables = len(built.model.Proto().variables)
+    _hint(built, instance.current, instance)
+    phases: list[Phase] = []
+    assignment = None
+    for name, share in zip(PHASES, SHARES, strict=True):
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = seed
+        solver.parameters.max_deterministic_time = max(time_limit * share, 0.1)
+        built.model.Minimize(built.objectives[name])
+        clock = time.perf_counter()
+        status = solver.Solve(built.model)
+        seconds = time.perf_counter() - clock
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            phases.append(Phase(name, _STATUS.get(status, "unknown"), float("nan"),
+                                float("nan"), seconds))
+            break
+        best = int(round(solver.ObjectiveValue()))
+        phases.append(Phase(name, _STATUS[status], float(best), float(solver.BestObjectiveBound()),
+                            seconds))
+        assignment = _read(solver, built, instance)
+        built.model.Add(built.objectives[name] <= best)
+        _hint(built, assignment, instance)
+    return Proposal(assignment, tuple(phases), variables)
+
+
+def _hint(built: _Model, assignment: np.ndarray, instance: ZoningInstance) -> None:
+    built.model.ClearHints()
+    for (community, school), variable in built.membership.items():
+        if not isinstance(variable, int) and assignment[community] >= 0:
+            built.model.AddHint(variable, int(assignment[community] == school))
+
+
+def _read(solver: cp_model.CpSolver, built: _Model, instance: ZoningInstance) -> np.ndarray:
+    assignment = np.full(instance.community_count, -1, dtype=np.int64)
+    for (community, school), variable in built.membership.items():
+        if not isinstance(variable, int) and solver.Value(variable):
+            assignment[community] = school
+    return assignment

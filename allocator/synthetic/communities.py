@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
 
 from allocator.model.geometry import EARTH_RADIUS_KM, neighbour_edges
 
@@ -39,22 +42,22 @@ def _to_latlon(xy: np.ndarray, origin: tuple[float, float]) -> tuple[np.ndarray,
 def split_into_communities(schools: pd.DataFrame, applicants: pd.DataFrame,
                            per_county: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame,
                                                                 pd.DataFrame]:
-    """Split each county's zones into about ``per_county`` communities.
+    """Cluster each county's homes into about ``per_county`` communities.
 
     Parameters
     ----------
     schools, applicants : pandas.DataFrame
         A roster from :func:`~allocator.synthetic.generate_province` (text cells).
     per_county : int
-        Communities wanted per county (at least one per zone).
+        Communities wanted per county (fewer when a county has fewer homes or schools).
     seed : int
         Seed of the clustering; the same roster and seed give identical frames.
 
     Returns
     -------
     schools, applicants : pandas.DataFrame
-        New frames: ``zones`` lists communities; zone columns of applicants name
-        communities (ids ``{zone}-C01``...); home positions are clustered.
+        New frames: ``zones`` lists communities (ids ``{county}-C001``...), the zone
+        columns of applicants name communities, home positions are clustered.
     zones : pandas.DataFrame
         One row per community, columns :data:`ZONE_COLUMNS` (neighbours from a Delaunay
         triangulation cut at 3 km, plus the spanning tree's edges).
@@ -72,46 +75,27 @@ def split_into_communities(schools: pd.DataFrame, applicants: pd.DataFrame,
 def _county(schools: pd.DataFrame, applicants: pd.DataFrame, county: str, per_county: int,
             rng: np.random.Generator) -> pd.DataFrame:
     """Split one county in place (frames are the caller's copies); return its zone rows."""
-    in_county = (schools["county"] == county).to_numpy()
-    lists = {int(i): [z for z in str(cell).split(";") if z] for i, cell in
-             zip(np.flatnonzero(in_county), schools["zones"][in_county], strict=True)}
-    serving: dict[str, list[int]] = {}
-    for school, zones in lists.items():
-        for zone in zones:
-            serving.setdefault(zone, []).append(school)
+    public = np.flatnonzero(((schools["county"] == county) & (schools["kind"] == "public"))
+                            .to_numpy())
     people = np.flatnonzero((applicants["county"] == county).to_numpy())
     lat = applicants["lat"].to_numpy()[people].astype(float)
     lon = applicants["lon"].to_numpy()[people].astype(float)
     origin = (float(lat.mean()), float(lon.mean()))
     xy = _to_xy(lat, lon, origin)
-    residence = applicants["residence_zone"].to_numpy()[people]
-    counts = pd.Series(residence).value_counts()
-    zones = sorted(serving)
-    total = max(int(counts.reindex(zones, fill_value=0).sum()), 1)
-    rows, label = [], np.full(len(people), "", dtype=object)
-    new_lists: dict[int, list[str]] = {school: [] for school in lists}
-    school_xy = _school_xy(schools, origin)
-    for zone in zones:
-        members = np.flatnonzero(residence == zone)
-        shared = len(serving[zone]) > 1 and all(len(lists[s]) > 1 for s in serving[zone])
-        k = 1 if shared else max(len(serving[zone]),
-                                 int(round(per_county * len(members) / total)))
-        k = min(k, max(len(members), 1))
-        shared = shared or k < len(serving[zone])  # too few homes to give each school one
-        centres, assigned = _kmeans(xy[members], k, rng)
-        ids = [f"{zone}-C{c + 1:02d}" for c in range(len(centres))]
-        label[members] = np.array(ids, dtype=object)[assigned] if len(members) else label[
-            members]
-        xy[members] = centres[assigned] + _PULL * (xy[members] - centres[assigned])
-        owners = _owners(serving[zone], centres, school_xy, shared)
-        for community, schools_of in zip(ids, owners, strict=True):
-            for school in schools_of:
-                new_lists[school].append(community)
-        rows.extend({"zone_id": i, "county": county, "name": f"{zone[-4:]}-{n + 1}号小区",
-                     "x": c[0], "y": c[1]} for n, (i, c) in enumerate(zip(ids, centres,
-                                                                           strict=True)))
-    _write_back(schools, applicants, people, label, xy, origin, new_lists)
-    return _zone_rows(rows, origin)
+    k = max(min(per_county, len(people)), len(public), 1)
+    centres, label = _kmeans(xy, k, rng)
+    edges = neighbour_edges(centres, _NEIGHBOUR_KM)
+    school_xy = _school_xy(schools, origin)[public]
+    region = _grow_catchments(centres, edges, school_xy)
+    ids = np.array([f"{county}-C{c + 1:03d}" for c in range(len(centres))], dtype=object)
+    serving = [[int(public[region[c]])] for c in range(len(centres))]
+    _share_overlap_zones(schools, applicants, people, label, edges, region, public, serving)
+    xy = centres[label] + _PULL * (xy - centres[label])
+    _write_back(applicants, people, ids[label], xy, origin)
+    for position in public:
+        communities = [ids[c] for c in range(len(centres)) if position in serving[c]]
+        schools.loc[schools.index[position], "zones"] = ";".join(communities)
+    return _zone_rows(ids, centres, edges, county, origin)
 
 
 def _school_xy(schools: pd.DataFrame, origin: tuple[float, float]) -> np.ndarray:
@@ -122,78 +106,104 @@ def _school_xy(schools: pd.DataFrame, origin: tuple[float, float]) -> np.ndarray
 
 def _kmeans(points: np.ndarray, k: int, rng: np.random.Generator) -> tuple[np.ndarray,
                                                                              np.ndarray]:
-    """Lloyd's k-means from ``k`` distinct homes drawn by ``rng``; centres in x order."""
-    if len(points) == 0:
-        return np.zeros((1, 2)), np.zeros(0, dtype=np.int64)
+    """Lloyd's k-means from ``k`` distinct homes drawn by ``rng``; empty clusters dropped,
+    centres numbered west to east."""
     centres = points[rng.choice(len(points), size=k, replace=False)]
     for _ in range(_KMEANS_ROUNDS):
-        distance = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        assigned = np.argmin(distance, axis=1)
-        for c in range(k):
-            if (assigned == c).any():
-                centres[c] = points[assigned == c].mean(axis=0)
-    order = np.lexsort((centres[:, 1], centres[:, 0]))
-    rank = np.empty(k, dtype=np.int64)
-    rank[order] = np.arange(k)
-    distance = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    return centres[order], rank[np.argmin(distance, axis=1)]
+        assigned = cKDTree(centres).query(points)[1]
+        sums = np.zeros_like(centres)
+        np.add.at(sums, assigned, points)
+        counts = np.bincount(assigned, minlength=len(centres))
+        used = counts > 0
+        centres = sums[used] / counts[used, None]
+    centres = centres[np.lexsort((centres[:, 1], centres[:, 0]))]
+    return centres, cKDTree(centres).query(points)[1]
 
 
-def _owners(serving: list[int], centres: np.ndarray, school_xy: np.ndarray,
-            shared: bool) -> list[list[int]]:
-    """Schools of each community: all of them (shared zone) or the nearest one."""
-    if shared or len(serving) == 1:
-        return [sorted(serving)] * len(centres)
-    distance = ((centres[:, None, :] - school_xy[serving][None, :, :]) ** 2).sum(axis=2)
-    nearest = np.argmin(distance, axis=1)
-    for j in range(len(serving)):  # every school of the pool keeps a community
-        if not (nearest == j).any():
-            free = [c for c in np.argsort(distance[:, j]) if (nearest == nearest[c]).sum() > 1]
-            if free:
-                nearest[free[0]] = j
-    return [[serving[j]] for j in nearest]
+def _grow_catchments(centres: np.ndarray, edges: np.ndarray,
+                     school_xy: np.ndarray) -> np.ndarray:
+    """Each community's school: the one whose own community is nearest along neighbours.
+
+    A school's own community is the nearest one not already taken by an earlier school
+    (the first school of a county takes first). Regions of a shortest-path forest are
+    connected, so every catchment is contiguous.
+    """
+    taken: set[int] = set()
+    sources = []
+    for x, y in school_xy:
+        order = np.argsort(np.hypot(centres[:, 0] - x, centres[:, 1] - y), kind="stable")
+        own = next(int(c) for c in order if int(c) not in taken)
+        taken.add(own)
+        sources.append(own)
+    length = np.maximum(np.hypot(*(centres[edges[:, 0]] - centres[edges[:, 1]]).T), 1e-6)
+    graph = coo_matrix((length, (edges[:, 0], edges[:, 1])), shape=(len(centres),) * 2)
+    _, _, nearest = dijkstra(graph.tocsr(), directed=False, indices=sources,
+                             return_predecessors=True, min_only=True)
+    school_of = {source: j for j, source in enumerate(sources)}
+    return np.array([school_of.get(int(s), 0) for s in nearest], dtype=np.int64)
 
 
-def _write_back(schools, applicants, people, label, xy, origin, new_lists) -> None:
+def _share_overlap_zones(schools, applicants, people, label, edges, region, public,
+                         serving) -> None:
+    """Shared zones of the roster become multi-school communities where catchments touch."""
+    residence = applicants["residence_zone"].to_numpy(dtype=object)[people]
+    lists = {int(p): [z for z in str(schools["zones"].iloc[p]).split(";") if z]
+             for p in public}
+    zone_schools: dict[str, list[int]] = {}
+    for position, zones in lists.items():
+        for zone in zones:
+            zone_schools.setdefault(zone, []).append(position)
+    touching: dict[int, set[int]] = {}
+    for a, b in edges:
+        touching.setdefault(int(a), set()).add(int(public[region[b]]))
+        touching.setdefault(int(b), set()).add(int(public[region[a]]))
+    for zone, members in sorted(zone_schools.items()):
+        if len(members) < 2 or not all(len(lists[m]) > 1 for m in members):
+            continue  # only the extra zones shared by schools that keep their own
+        homes = label[residence == zone]
+        if len(homes) == 0:
+            continue
+        community = int(np.bincount(homes).argmax())
+        extra = [m for m in members if m != serving[community][0]
+                 and m in touching.get(community, set())]
+        serving[community] = sorted(serving[community] + extra)
+
+
+def _write_back(applicants, people, labels, xy, origin) -> None:
+    """Clustered homes; zone columns renamed to communities."""
     residence = applicants["residence_zone"].to_numpy(dtype=object)
     lat, lon = _to_latlon(xy, origin)
     applicants.loc[applicants.index[people], "lat"] = [f"{v:.6f}" for v in lat]
     applicants.loc[applicants.index[people], "lon"] = [f"{v:.6f}" for v in lon]
     by_zone: dict[str, list[int]] = {}
-    for at, zone in zip(people, residence[people], strict=True):
-        by_zone.setdefault(zone, []).append(int(at))
-    home = {int(p): i for i, p in enumerate(people)}
+    for i, zone in enumerate(residence[people]):
+        by_zone.setdefault(zone, []).append(i)
     for column in ("hukou_zone", "property_zone", "residence_zone"):
         values = applicants[column].to_numpy(dtype=object).copy()
-        for at in people:
+        for i, at in enumerate(people):
             zone = values[at]
             if not zone:
                 continue
             if zone == residence[at]:
-                values[at] = label[home[int(at)]]
-            else:  # a home or hukou elsewhere: the community of that zone nearest the home
-                others = by_zone.get(zone, [])
-                if others:
-                    near = min(others, key=lambda o: float(((xy[home[o]] - xy[home[int(
-                        at)]]) ** 2).sum()))
-                    values[at] = label[home[near]]
-                else:
-                    values[at] = f"{zone}-C01"
+                values[at] = labels[i]
+            elif zone in by_zone:  # home or hukou elsewhere: a community of that zone
+                others = by_zone[zone]
+                near = int(np.argmin(((xy[others] - xy[i]) ** 2).sum(axis=1)))
+                values[at] = labels[others[near]]
+            else:
+                values[at] = labels[i]
         applicants[column] = values
-    for school, communities in new_lists.items():
-        schools.loc[schools.index[school], "zones"] = ";".join(sorted(communities))
 
 
-def _zone_rows(rows: list[dict], origin: tuple[float, float]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows)
-    points = frame[["x", "y"]].to_numpy()
-    edges = neighbour_edges(points, _NEIGHBOUR_KM)
-    lists: list[list[str]] = [[] for _ in range(len(frame))]
+def _zone_rows(ids: np.ndarray, centres: np.ndarray, edges: np.ndarray, county: str,
+               origin: tuple[float, float]) -> pd.DataFrame:
+    lists: list[list[str]] = [[] for _ in range(len(ids))]
     for a, b in edges:
-        lists[a].append(frame["zone_id"].iloc[b])
-        lists[b].append(frame["zone_id"].iloc[a])
-    lat, lon = _to_latlon(points, origin)
-    frame["lat"] = [f"{v:.6f}" for v in lat]
-    frame["lon"] = [f"{v:.6f}" for v in lon]
-    frame["neighbours"] = [";".join(sorted(items)) for items in lists]
-    return frame.drop(columns=["x", "y"])
+        lists[a].append(ids[b])
+        lists[b].append(ids[a])
+    lat, lon = _to_latlon(centres, origin)
+    return pd.DataFrame({
+        "zone_id": ids, "county": county,
+        "name": [f"{i[-3:].lstrip('0')}号小区" for i in ids],
+        "lat": [f"{v:.6f}" for v in lat], "lon": [f"{v:.6f}" for v in lon],
+        "neighbours": [";".join(sorted(items)) for items in lists]})

@@ -12,6 +12,8 @@ from collections import deque
 
 import numpy as np
 from ortools.sat.python import cp_model
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import dijkstra
 
 from allocator.zoning.instance import ZoningInstance
 
@@ -110,23 +112,37 @@ def catchment_members(instance: ZoningInstance, assignment: np.ndarray) -> list[
 
 def add_order_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
                          membership: Membership) -> int:
-    """Ordering constraints (Gillani et al. 2023): a community may join a school only
-    if a neighbour nearer that school joins it too; return the number of constraints.
+    """Ordering constraints: a community may join a school only if a neighbour nearer the
+    school's own community (along neighbours, in km) joins it too; return their number.
 
     Every chain of ever-nearer neighbours ends at the school's own community, so each
-    catchment is contiguous. This is a restriction, not an equivalent: a catchment that
-    bends away from its school (a member with no nearer member neighbour) is excluded;
-    the flow model (:func:`add_flow_contiguity`) admits every contiguous catchment.
+    catchment is contiguous (the nearer-neighbour rule of Gillani et al. 2023, with the
+    distance taken along the neighbour relation). This is a restriction, not an
+    equivalent: a catchment that bends back (a member with no nearer member neighbour) is
+    excluded; the flow model (:func:`add_flow_contiguity`) admits every contiguous one.
     """
     adjacency = instance.adjacency()
     added = 0
-    for (community, school), member in membership.items():
-        if community == instance.own[school] or isinstance(member, int):
-            continue
-        here = instance.distance_km[community, school]
-        nearer = [membership[(other, school)] for other in adjacency[community]
-                  if (other, school) in membership
-                  and (instance.distance_km[other, school], other) < (here, community)]
-        model.Add(member <= sum(nearer))
-        added += 1
+    for school in range(instance.school_count):
+        along = _distance_from(instance, int(instance.own[school]))
+        for community in range(instance.community_count):
+            member = membership.get((community, school))
+            if member is None or isinstance(member, int) or community == instance.own[school]:
+                continue
+            here = (along[community], community)
+            nearer = [membership[(other, school)] for other in adjacency[community]
+                      if (other, school) in membership and (along[other], other) < here]
+            model.Add(member <= sum(nearer))
+            added += 1
     return added
+
+
+def _distance_from(instance: ZoningInstance, source: int) -> np.ndarray:
+    """Shortest distance (km along neighbour pairs) from ``source`` to every community."""
+    count = instance.community_count
+    edges = instance.edges
+    weights = np.maximum(instance.edge_km, 1e-6)
+    graph = coo_matrix((np.r_[weights, weights], (np.r_[edges[:, 0], edges[:, 1]],
+                                                  np.r_[edges[:, 1], edges[:, 0]])),
+                       shape=(count, count)).tocsr()
+    return dijkstra(graph, directed=True, indices=source)

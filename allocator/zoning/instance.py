@@ -56,6 +56,8 @@ class ZoningInstance:
         Schools a community may be given (reachable from the school's own community).
     limit : numpy.ndarray
         Highest demand allowed per school (plan plus slack, or today's demand if higher).
+    edge_km : numpy.ndarray
+        Length of each neighbour pair (between community positions).
     """
 
     county: str
@@ -72,6 +74,7 @@ class ZoningInstance:
     own: np.ndarray
     candidates: tuple[np.ndarray, ...]
     limit: np.ndarray
+    edge_km: np.ndarray
 
     @property
     def community_count(self) -> int:
@@ -182,13 +185,19 @@ def _instance(loaded, communities, county, stage, part, children, candidates, pr
     draft = ZoningInstance(
         county, stage, members, positions, schools["school_id"].to_numpy(dtype=object)[
             positions], schools["capacity"].to_numpy(dtype=np.int64)[positions], count,
-        current, fixed, distance, edges, own, (), np.zeros(len(positions), dtype=np.int64))
+        current, fixed, distance, edges, own, (), np.zeros(len(positions), dtype=np.int64),
+        _edge_km(communities, members, edges))
     allowed = _candidates(draft, candidates, communities, problems)
     today = draft.demand(current)
     slack = loaded.policy.zoning.plan_slack
     limit = np.maximum(np.floor(draft.capacity * (1 + slack) + 1e-9), np.ceil(today - 1e-9))
     return ZoningInstance(**{**draft.__dict__, "candidates": allowed,
                              "limit": limit.astype(np.int64)})
+
+
+def _edge_km(communities: Communities, members: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    lat, lon = communities.lat[members], communities.lon[members]
+    return haversine_km(lat[edges[:, 0]], lon[edges[:, 0]], lat[edges[:, 1]], lon[edges[:, 1]])
 
 
 def _own_communities(serving: list[list[int]], distance: np.ndarray, schools: int) -> np.ndarray:

@@ -32,6 +32,7 @@ from allocator.zoning.contiguity import (
     add_order_contiguity,
 )
 from allocator.zoning.instance import ZoningInstance
+from allocator.zoning.rebalance import rebalance
 
 PHASES: tuple[str, ...] = ("outside_catchment", "moved_communities", "moved_children",
                            "distance")
@@ -183,7 +184,8 @@ def propose(instance: ZoningInstance, *, max_moved: int | None = None,
     """
     built = build_model(instance, max_moved, contiguity)
     variables = len(built.model.Proto().variables)
-    _hint(built, instance.current, instance)
+    start = rebalance(instance, instance.current) if max_moved is None else instance.current
+    _hint(built, start, instance)
     phases: list[Phase] = []
     assignment = None
     for name, share in zip(PHASES, SHARES, strict=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import minimum_spanning_tree
-from scipy.spatial import Delaunay, QhullError
+from scipy.spatial import Delaunay, QhullError, cKDTree
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -42,13 +42,29 @@ def delaunay_edges(points: np.ndarray) -> np.ndarray:
     """Sorted unique ``(i, j)`` pairs, ``i < j``, of the Delaunay triangulation of ``points``.
 
     Two points give one edge; collinear points are chained along their line (Qhull
-    refuses a flat triangulation).
+    refuses a flat triangulation). Points at the same position are joined to the first of
+    them; a point Qhull leaves out is joined to its nearest triangulated point.
     """
     count = len(points)
     if count < 2:
         return np.zeros((0, 2), dtype=np.int64)
+    unique, first, inverse = np.unique(points, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    pairs = first[_unique_edges(unique)] if len(unique) > 1 else np.zeros((0, 2), np.int64)
+    twins = np.flatnonzero(first[inverse] != np.arange(count))
+    pairs = np.vstack([pairs, np.column_stack([first[inverse[twins]], twins])])
+    used = np.unique(pairs.reshape(-1))
+    left_out = np.setdiff1d(first, used) if len(unique) > 1 else np.zeros(0, np.int64)
+    if len(left_out) and len(used):
+        nearest = used[cKDTree(points[used]).query(points[left_out])[1]]
+        pairs = np.vstack([pairs, np.column_stack([left_out, nearest])])
+    return np.unique(np.sort(pairs.astype(np.int64), axis=1), axis=0)
+
+
+def _unique_edges(points: np.ndarray) -> np.ndarray:
+    """Delaunay pairs of distinct points (a chain when they are collinear)."""
     try:
-        if count < 3:
+        if len(points) < 3:
             raise QhullError("too few points")
         simplices = Delaunay(points).simplices
         pairs = np.vstack([simplices[:, [0, 1]], simplices[:, [1, 2]], simplices[:, [0, 2]]])
@@ -57,8 +73,7 @@ def delaunay_edges(points: np.ndarray) -> np.ndarray:
         direction = np.linalg.svd(axis, full_matrices=False)[2][0]
         order = np.argsort(axis @ direction, kind="stable")
         pairs = np.column_stack([order[:-1], order[1:]])
-    pairs = np.sort(pairs.astype(np.int64), axis=1)
-    return np.unique(pairs, axis=0)
+    return pairs.astype(np.int64)
 
 
 def neighbour_edges(points: np.ndarray, cut_km: float) -> np.ndarray:

@@ -99,6 +99,8 @@ def guarantee_checks(instance: ZoningInstance, assignment: np.ndarray, zone_ids:
             served.fail(f"{where}: zone {zone_ids[community]} has no school")
     members = catchment_members(instance, assignment)
     for school, cut_off in disconnected_schools(instance, members):
+        if not cut_off:
+            continue  # an empty catchment: own_community_kept names it
         contiguous.fail(f"{where}: school {instance.school_ids[school]}: zones "
                         f"{', '.join(str(zone_ids[c]) for c in cut_off[:5])} are cut off")
     for school, community in enumerate(instance.own):
@@ -106,9 +108,9 @@ def guarantee_checks(instance: ZoningInstance, assignment: np.ndarray, zone_ids:
             own.fail(f"{where}: school {instance.school_ids[school]} lost its own zone "
                      f"{zone_ids[community]}")
     figures = plan_figures(instance, assignment)
-    for school in np.flatnonzero(figures.demand > instance.limit):
-        slack.fail(f"{where}: school {instance.school_ids[school]}: demand "
-                   f"{figures.demand[school]} > limit {instance.limit[school]}")
+    for over in np.flatnonzero(figures.demand > instance.limit).tolist():
+        slack.fail(f"{where}: school {instance.school_ids[over]}: demand "
+                   f"{figures.demand[over]} > limit {instance.limit[over]}")
     if max_moved is not None and figures.moved_communities > max_moved:
         cap.fail(f"{where}: {figures.moved_communities} communities moved > cap {max_moved}")
     return [served, contiguous, own, slack, cap]

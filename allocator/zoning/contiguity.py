@@ -47,18 +47,18 @@ def add_flow_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
             for head in adjacency[tail]:
                 if head not in inside or head == root:
                     continue
-                flow = model.NewIntVar(0, bound, f"f_{school}_{tail}_{head}")
+                flow = model.new_int_var(0, bound, f"f_{school}_{tail}_{head}")
                 added += 1
                 for end in (tail, head):
                     member = membership[(end, school)]
                     if not isinstance(member, int):
-                        model.Add(flow <= bound * member)
+                        model.add(flow <= bound * member)
                 outflow[tail].append(flow)
                 inflow[head].append(flow)
         for community in nodes:
             if community == root:
                 continue
-            model.Add(sum(inflow[community]) - sum(outflow[community])
+            model.add(sum(inflow[community]) - sum(outflow[community])
                       == membership[(community, school)])
     return added
 
@@ -132,7 +132,7 @@ def add_order_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
             here = (along[community], community)
             nearer = [membership[(other, school)] for other in adjacency[community]
                       if (other, school) in membership and (along[other], other) < here]
-            model.Add(member <= sum(nearer))
+            model.add(member <= sum(nearer))
             added += 1
     return added
 

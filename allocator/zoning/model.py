@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -88,7 +89,7 @@ class Proposal:
 class _Model:
     model: cp_model.CpModel
     membership: Membership
-    objectives: dict[str, cp_model.LinearExpr]
+    objectives: dict[str, Any]
 
 
 def build_model(instance: ZoningInstance, max_moved: int | None,
@@ -107,13 +108,13 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
             continue
         choices = []
         for school in instance.candidates[community]:
-            variable = model.NewBoolVar(f"x_{community}_{school}")
+            variable = model.new_bool_var(f"x_{community}_{school}")
             membership[(community, int(school))] = variable
             choices.append(variable)
-        model.AddExactlyOne(choices)
+        model.add_exactly_one(choices)
     for school, community in enumerate(instance.own):
         if not instance.fixed[community]:
-            model.Add(membership[(int(community), school)] == 1)
+            model.add(membership[(int(community), school)] == 1)
     if contiguity == "order":
         add_order_contiguity(model, instance, membership)
     else:
@@ -122,13 +123,13 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
     total = int(instance.children.sum()) + int(instance.fixed_demand().sum())
     beyond = []
     for school in range(instance.school_count):
-        model.Add(demand[school] <= int(instance.limit[school]))
-        over = model.NewIntVar(0, total, f"over_{school}")
-        model.Add(over >= demand[school] - int(instance.capacity[school]))
+        model.add(demand[school] <= int(instance.limit[school]))
+        over = model.new_int_var(0, total, f"over_{school}")
+        model.add(over >= demand[school] - int(instance.capacity[school]))
         beyond.append(over)
     moved = _moved(instance, membership)
     if max_moved is not None:
-        model.Add(sum(moved.values()) <= max_moved)
+        model.add(sum(moved.values()) <= max_moved)
     moved_children = sum(moved_var * int(instance.children[c])
                          for c, moved_var in moved.items())
     distance = sum(variable * _distance_cost(instance, c, s)
@@ -147,9 +148,9 @@ def _demand_expressions(instance: ZoningInstance, membership: Membership) -> lis
     return [sum(terms[school]) + int(fixed[school]) for school in range(instance.school_count)]
 
 
-def _moved(instance: ZoningInstance, membership: Membership) -> dict[int, object]:
+def _moved(instance: ZoningInstance, membership: Membership) -> dict[int, Any]:
     """``1 - x[c, today's school]`` per single-school community (1 if that is not allowed)."""
-    moved = {}
+    moved: dict[int, Any] = {}
     for community, school in enumerate(instance.current):
         if school < 0 or instance.fixed[community]:
             continue
@@ -183,7 +184,7 @@ def propose(instance: ZoningInstance, *, max_moved: int | None = None,
         Contiguity constraints (see :func:`build_model`).
     """
     built = build_model(instance, max_moved, contiguity)
-    variables = len(built.model.Proto().variables)
+    variables = len(built.model.proto.variables)
     start = rebalance(instance, instance.current) if max_moved is None else instance.current
     _hint(built, start, instance)
     phases: list[Phase] = []
@@ -193,33 +194,33 @@ def propose(instance: ZoningInstance, *, max_moved: int | None = None,
         solver.parameters.num_workers = 1
         solver.parameters.random_seed = seed
         solver.parameters.max_deterministic_time = max(time_limit * share, 0.1)
-        built.model.Minimize(built.objectives[name])
+        built.model.minimize(built.objectives[name])
         clock = time.perf_counter()
-        status = solver.Solve(built.model)
+        status = solver.solve(built.model)
         seconds = time.perf_counter() - clock
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             phases.append(Phase(name, _STATUS.get(status, "unknown"), float("nan"),
                                 float("nan"), seconds))
             break
-        best = int(round(solver.ObjectiveValue()))
-        phases.append(Phase(name, _STATUS[status], float(best), float(solver.BestObjectiveBound()),
+        best = int(round(solver.objective_value))
+        phases.append(Phase(name, _STATUS[status], float(best), float(solver.best_objective_bound),
                             seconds))
         assignment = _read(solver, built, instance)
-        built.model.Add(built.objectives[name] <= best)
+        built.model.add(built.objectives[name] <= best)
         _hint(built, assignment, instance)
     return Proposal(assignment, tuple(phases), variables)
 
 
 def _hint(built: _Model, assignment: np.ndarray, instance: ZoningInstance) -> None:
-    built.model.ClearHints()
+    built.model.clear_hints()
     for (community, school), variable in built.membership.items():
         if not isinstance(variable, int) and assignment[community] >= 0:
-            built.model.AddHint(variable, int(assignment[community] == school))
+            built.model.add_hint(variable, int(assignment[community] == school))
 
 
 def _read(solver: cp_model.CpSolver, built: _Model, instance: ZoningInstance) -> np.ndarray:
     assignment = np.full(instance.community_count, -1, dtype=np.int64)
     for (community, school), variable in built.membership.items():
-        if not isinstance(variable, int) and solver.Value(variable):
+        if not isinstance(variable, int) and solver.value(variable):
             assignment[community] = school
     return assignment

@@ -71,7 +71,7 @@ def _best_move(instance, assignment, adjacency, own) -> tuple[int, int] | None:
 def _still_contiguous(instance, adjacency, assignment, community, school) -> bool:
     """Whether ``school`` stays joined without ``community`` (the target gains a
     neighbour of its own catchment, so it stays joined)."""
-    inside = {c for c in np.flatnonzero(assignment == school) if c != community}
+    inside = {int(c) for c in np.flatnonzero(assignment == school) if c != community}
     inside |= {c for c, shared in enumerate(instance.fixed) if school in shared}
     start = int(instance.own[school])
     seen, stack = {start}, [start]

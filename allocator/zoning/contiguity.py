@@ -21,9 +21,13 @@ from allocator.zoning.instance import ZoningInstance
 Membership = dict[tuple[int, int], cp_model.IntVar | int]
 
 
+#: ``flows[(school, tail, head)]``: the flow variable of one arc of one school's network.
+Flows = dict[tuple[int, int, int], cp_model.IntVar]
+
+
 def add_flow_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
-                        membership: Membership) -> int:
-    """Add one flow network per school; return the number of flow variables.
+                        membership: Membership) -> Flows:
+    """Add one flow network per school; return its flow variables (for hints).
 
     Parameters
     ----------
@@ -35,7 +39,7 @@ def add_flow_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
         The assignment variables (or constants) of every allowed (community, school).
     """
     adjacency = instance.adjacency()
-    added = 0
+    flows: Flows = {}
     for school in range(instance.school_count):
         nodes = sorted(c for (c, s) in membership if s == school)
         inside = set(nodes)
@@ -48,7 +52,7 @@ def add_flow_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
                 if head not in inside or head == root:
                     continue
                 flow = model.new_int_var(0, bound, f"f_{school}_{tail}_{head}")
-                added += 1
+                flows[(school, tail, head)] = flow
                 for end in (tail, head):
                     member = membership[(end, school)]
                     if not isinstance(member, int):
@@ -60,7 +64,37 @@ def add_flow_contiguity(model: cp_model.CpModel, instance: ZoningInstance,
                 continue
             model.add(sum(inflow[community]) - sum(outflow[community])
                       == membership[(community, school)])
-    return added
+    return flows
+
+
+def tree_flows(instance: ZoningInstance, assignment: np.ndarray) -> dict[tuple[int, int, int],
+                                                                        int]:
+    """Flow values that carry ``assignment`` (a breadth-first tree per catchment).
+
+    Each arc of the tree from the school's own community carries the size of the subtree
+    below it; the other arcs carry nothing. Parts cut off from the own community get no
+    flow (the assignment is then not contiguous, and the hint only partly feasible).
+    """
+    adjacency = instance.adjacency()
+    values: dict[tuple[int, int, int], int] = {}
+    for school, members in enumerate(catchment_members(instance, assignment)):
+        inside = set(members)
+        root = int(instance.own[school])
+        if root not in inside:
+            continue
+        parent, order, queue = {root: -1}, [root], deque([root])
+        while queue:
+            node = queue.popleft()
+            for other in adjacency[node]:
+                if other in inside and other not in parent:
+                    parent[other] = node
+                    order.append(other)
+                    queue.append(other)
+        size = dict.fromkeys(order, 1)
+        for node in reversed(order[1:]):
+            size[parent[node]] += size[node]
+            values[(school, parent[node], node)] = size[node]
+    return values
 
 
 def disconnected_schools(instance: ZoningInstance,

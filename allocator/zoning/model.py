@@ -28,9 +28,11 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from allocator.zoning.contiguity import (
+    Flows,
     Membership,
     add_flow_contiguity,
     add_order_contiguity,
+    tree_flows,
 )
 from allocator.zoning.instance import ZoningInstance
 from allocator.zoning.rebalance import rebalance
@@ -90,6 +92,7 @@ class _Model:
     model: cp_model.CpModel
     membership: Membership
     objectives: dict[str, Any]
+    flows: Flows
 
 
 def build_model(instance: ZoningInstance, max_moved: int | None,
@@ -115,10 +118,11 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
     for school, community in enumerate(instance.own):
         if not instance.fixed[community]:
             model.add(membership[(int(community), school)] == 1)
+    flows: Flows = {}
     if contiguity == "order":
         add_order_contiguity(model, instance, membership)
     else:
-        add_flow_contiguity(model, instance, membership)
+        flows = add_flow_contiguity(model, instance, membership)
     demand = _demand_expressions(instance, membership)
     total = int(instance.children.sum()) + int(instance.fixed_demand().sum())
     beyond = []
@@ -136,7 +140,8 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
                    for (c, s), variable in membership.items() if not isinstance(variable, int))
     return _Model(model, membership, {"outside_catchment": sum(beyond),
                                       "moved_communities": sum(moved.values()),
-                                      "moved_children": moved_children, "distance": distance})
+                                      "moved_children": moved_children, "distance": distance},
+                  flows)
 
 
 def _demand_expressions(instance: ZoningInstance, membership: Membership) -> list:
@@ -212,10 +217,15 @@ def propose(instance: ZoningInstance, *, max_moved: int | None = None,
 
 
 def _hint(built: _Model, assignment: np.ndarray, instance: ZoningInstance) -> None:
+    """A complete starting point: assignment and, for the flow model, its tree flows."""
     built.model.clear_hints()
     for (community, school), variable in built.membership.items():
         if not isinstance(variable, int) and assignment[community] >= 0:
             built.model.add_hint(variable, int(assignment[community] == school))
+    if built.flows:
+        values = tree_flows(instance, assignment)
+        for key, flow in built.flows.items():
+            built.model.add_hint(flow, values.get(key, 0))
 
 
 def _read(solver: cp_model.CpSolver, built: _Model, instance: ZoningInstance) -> np.ndarray:

@@ -31,8 +31,8 @@ def zoning(
                     "(default: the policy's zoning.max_moved_communities)")] = None,
     seed: Annotated[int, typer.Option(help="solver seed")] = 0,
     contiguity: Annotated[str, typer.Option(
-        help="flow (exact) or order (a nearer neighbour in the same catchment: faster, "
-             "a restriction)")] = "flow",
+        help="flow (exact) or order (a nearer neighbour in the same catchment: no flow "
+             "variables, a restriction)")] = "flow",
     lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
 ) -> None:
     """Propose catchments for SCENARIO: contiguous, within plan, stable, near."""

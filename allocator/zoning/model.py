@@ -99,7 +99,7 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
                 contiguity: str = "flow") -> _Model:
     """Variables, constraints and the three objective expressions (not yet solved).
 
-    ``contiguity`` is ``flow`` (exact) or ``order`` (nearer-neighbour ordering: faster, a
+    ``contiguity`` is ``flow`` (exact) or ``order`` (nearer-neighbour ordering: no flow variables, a
     restriction of the contiguous catchments).
     """
     model = cp_model.CpModel()

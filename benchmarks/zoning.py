@@ -83,7 +83,7 @@ def main() -> None:
     names = [arguments.only] if arguments.only else list(COUNTIES)
     rows = [row for name in names for row in run(name, options)]
     with pd.option_context("display.width", 250, "display.max_columns", 30):
-        print(pd.DataFrame(rows).fillna("").to_string(index=False))
+        print(pd.DataFrame(rows).astype(object).fillna("").to_string(index=False))
 
 
 if __name__ == "__main__":

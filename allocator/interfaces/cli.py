@@ -16,12 +16,27 @@ from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  # plain help: the rich renderer imports a Markdown parser (0.4 s a call)
+                  rich_markup_mode=None,
                   help="Seat allocation for compulsory-school admission (义务教育招生).")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 EXIT_INVALID_INPUT = 2
 EXIT_FAILURE = 1
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"allocator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="print the engine version and exit")] = False) -> None:
+    """Seat allocation for compulsory-school admission (义务教育招生)."""
 
 
 def _report_input_error(error: InputError) -> None:

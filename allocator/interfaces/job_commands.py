@@ -32,9 +32,10 @@ Database = Annotated[str, typer.Option(
 JobKey = Annotated[str, typer.Option("--job-key", help="idempotency key of the job")]
 Actor = Annotated[str, typer.Option(help="who acts, for the audit log")]
 
-job_app = typer.Typer(no_args_is_help=True, help="The portal's batch admission job.")
-audit_app = typer.Typer(no_args_is_help=True, help="Lottery and result audit.")
-db_app = typer.Typer(no_args_is_help=True, help="The store: schema, import and export.")
+PLAIN_HELP = {"no_args_is_help": True, "rich_markup_mode": None}  # see cli.py: no Markdown import
+job_app = typer.Typer(**PLAIN_HELP, help="The portal's batch admission job.")
+audit_app = typer.Typer(**PLAIN_HELP, help="Lottery and result audit.")
+db_app = typer.Typer(**PLAIN_HELP, help="The store: schema, import and export.")
 
 
 def _engine(url: str):

@@ -62,7 +62,6 @@ def run(
     from allocator.pipeline.output_folder import check_output_folder
     from allocator.pipeline.run import run_scenario
     from allocator.pipeline.write import write_run
-    from allocator.reports.writer import report_writer
 
     if lang not in ("zh", "en"):
         err.print(f"unknown language '{lang}': choose zh or en")
@@ -77,7 +76,11 @@ def run(
                     status.update(step)
             result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
             progress("writing the run folder")
-            writers = [report_writer(lang)] if reports else []
+            writers = []
+            if reports:  # the reports' stack (plots, templates, workbook) only when asked
+                from allocator.reports.writer import report_writer
+
+                writers.append(report_writer(lang))
             written = write_run(result, out_dir, extra_writers=writers)
     except InputError as error:
         _report_input_error(error)

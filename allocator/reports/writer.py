@@ -29,9 +29,11 @@ from . import disclosure, ledger, metrics, plots
 from .fairness import cost_of_fairness
 from .frames import applicant_frame, schools_frame
 from .labels import text
-from .page import render_page, table_html
+from .page import render_page
+from .page import table_html as page_table_html
 from .recommend import recommend_classes
 from .seat_warnings import seat_warnings
+from .vocabulary import value_label
 from .workbook import write_workbook
 
 FAIRNESS_LIMIT = 200_000
@@ -112,6 +114,11 @@ def _cards(report: Report) -> list[tuple[str, str]]:
 def _sections(report: Report) -> list[dict]:
     lang, tables, result = report.lang, report.tables, report.result
     schools = tables["_schools"]
+    tiers = tier_labels(result, lang)
+
+    def table_html(frame: pd.DataFrame, lang: str) -> str:
+        return page_table_html(frame, lang, tiers=tiers)
+
     long = tables["metrics"][tables["metrics"]["by"] == "county"]
     county_metrics = long.pivot(index="group", columns="metric", values="value")[
         list(dict.fromkeys(long["metric"]))].rename_axis(columns=None).reset_index().rename(
@@ -141,13 +148,14 @@ def write_reports(report: Report, folder: Path) -> None:
     """Write ``report.html``, ``report.xlsx`` and the disclosure and ledger CSVs."""
     result = report.result
     meta = {"scenario": result.summary["scenario"], "policy": result.summary["policy"],
-            "mechanism": result.summary["mechanism"], "seed": result.summary["seed"],
-            "verified": result.verified}
+            "mechanism": value_label(result.summary["mechanism"], report.lang),
+            "seed": result.summary["seed"], "verified": result.verified}
     page = render_page(meta, _cards(report), _sections(report), report.lang)
     (folder / "report.html").write_text(page, encoding="utf-8")
     sheets = {name: frame for name, frame in report.tables.items()
               if not name.startswith("_") and name not in ("disclosure", "admitted")}
-    write_workbook(folder / "report.xlsx", result.summary, sheets, result.assignments)
+    write_workbook(folder / "report.xlsx", result.summary, sheets, result.assignments,
+                   report.lang, tier_labels(result, report.lang))
     write_csv(report.tables["disclosure"], folder / "disclosure.csv")
     write_csv(report.tables["admitted"], folder / "disclosure_admitted.csv")
     write_csv(report.tables["ledger"], folder / "ledger.csv")

@@ -76,14 +76,14 @@ def fairness(
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
 ) -> None:
     """Cost of fairness: deferred acceptance against the min-cost-flow optimum."""
-    from allocator.pipeline.write import write_csv
     from allocator.reports.fairness import cost_of_fairness
+    from allocator.reports.writer import write_report_csv
 
     table = cost_of_fairness(_load(scenario, seed, "deferred-acceptance"))
     _print_frame(table.set_index("mechanism").T.reset_index().rename(columns={"index": "measure"}),
                  "cost of fairness")
     if csv is not None:
-        write_csv(table, csv)
+        write_report_csv(table, csv)
 
 
 def recommend(
@@ -96,8 +96,8 @@ def recommend(
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
 ) -> None:
     """Where --classes extra classes place the most children inside their catchment."""
-    from allocator.pipeline.write import write_csv
     from allocator.reports.recommend import recommend_classes
+    from allocator.reports.writer import write_report_csv
 
     table = recommend_classes(_load(scenario, seed, mechanism), classes, limit_per_school,
                               allow_moves=allow_moves, method=method)
@@ -105,7 +105,7 @@ def recommend(
                  ["step", "school_id", "name", "seats_added", "moved_from_school_id",
                   "outside_after", "gain_children", "gain_distance_km"])
     if csv is not None:
-        write_csv(table, csv)
+        write_report_csv(table, csv)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.pipeline.cell_safety import neutralise_frame
+
 #: Headline metrics of ``summary.json`` (``counts``) compared side by side.
 METRICS: tuple[str, ...] = ("applicants", "placed", "unplaced", "excluded", "first_choice",
                             "capacity", "surplus_seats", "schools", "schools_oversubscribed",
@@ -186,7 +188,8 @@ def write_comparison(comparison: Comparison, out_dir: str | Path) -> list[Path]:
     written = []
     for name in ("metrics", "schools", "movers", "categories"):
         path = out / f"{name}.csv"
-        getattr(comparison, name).to_csv(path, index=False, lineterminator="\n")
+        neutralise_frame(getattr(comparison, name)).to_csv(path, index=False,
+                                                           lineterminator="\n")
         written.append(path)
     html = out / "comparison.html"
     html.write_text(comparison_html(comparison), encoding="utf-8")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from allocator.pipeline.load import LoadedScenario
+from allocator.pipeline.relocate import inputs_writer
 from allocator.pipeline.run import RunResult, solve_loaded
 from allocator.pipeline.write import write_run
 from allocator.problem.compile import compile_problem
@@ -97,7 +98,8 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
         for name in names:
             say(f"running scenario {name}")
             result, used_warm = solve_prepared(prepared[name], base, warm)
-            folder = write_run(result, Path(out_dir) / name)
+            folder = write_run(result, Path(out_dir) / name,
+                               extra_writers=[inputs_writer(prepared[name].loaded)])
             runs.append(ScenarioRun(name, result, folder, used_warm))
     return runs
 

@@ -7,10 +7,9 @@ auditor can still re-run the original.
 
 from __future__ import annotations
 
-from typing import Any
-
 import csv
 import io
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Row, func, select

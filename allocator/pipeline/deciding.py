@@ -80,8 +80,9 @@ def deciding_key(problem: CompiledProblem, applicants: pd.DataFrame,
     if (own_key >> SIBLING_SHIFT) & 1 != (worst_key >> SIBLING_SHIFT) & 1:
         return {"key": "older_sibling", "yours": "no", "cutoff": "yes", "better": "first"}
     if explicit and own_tier == 0:
-        return {"key": "school_priority", "yours": int(own_key & TIE_MASK) + 1,
-                "cutoff": int(worst_key & TIE_MASK) + 1, "better": "lower"}
+        # the listed tier's tie field is the school's dense rank (1 = first listed)
+        return {"key": "school_priority", "yours": int(own_key & TIE_MASK),
+                "cutoff": int(worst_key & TIE_MASK), "better": "lower"}
     names = ("lottery",) if _is_lottery_tier(problem, own_tier, explicit) else tie_breaks
     return _first_difference(problem, applicants, names, who, holder)
 

@@ -112,7 +112,7 @@ def locate_inputs(run_dir: Path, manifest: dict[str, Any],
         in the first folder that exists, and every place tried.
     """
     recorded = manifest.get("inputs", {})
-    tried = []
+    tried: list[tuple[Path, list[str] | None]] = []
     for folder in candidate_folders(run_dir, manifest, scenario):
         if not folder.is_dir():
             tried.append((folder, None))

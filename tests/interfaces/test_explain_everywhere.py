@@ -164,3 +164,25 @@ def test_the_lottery_is_named_only_when_every_earlier_key_was_equal(tmp_path, la
         assert "(lower is better)" in story
     else:
         assert "决定因素:摇号号码" in story.replace(" ", "")
+
+
+def test_under_the_explicit_policy_the_schools_own_ranking_is_named(tmp_path):
+    from allocator.pipeline.explain import applicant_story
+    from allocator.pipeline.run import run_scenario
+
+    folder = helpers.write_explicit(tmp_path / "s", {"x": ["S", "T"], "y": ["S", "T"],
+                                                     "z": ["S"]},
+                                    {"S": ["y", "x"]}, {"S": 1, "T": 1})
+    result = run_scenario(folder)
+    refused_x = applicant_story(result, "x")["choices"][0]
+    assert refused_x["decided_by"] == {"key": "school_priority", "yours": 2, "cutoff": 1,
+                                       "better": "lower"}
+    refused_z = applicant_story(result, "z")["choices"][0]  # z is not listed by S
+    assert refused_z["decided_by"] == {"key": "tier", "yours": 1, "cutoff": 0,
+                                       "better": "lower"}
+
+
+def test_a_lower_tier_is_named_as_the_decider(tmp_path):
+    _, run = run_tiny(tmp_path)
+    told = " ".join(explain(run, "a3").stdout.split())
+    assert "decided by the priority tier: yours 3, last admitted 1 (lower is better)" in told

@@ -94,18 +94,16 @@ def applicant_story(result: RunResult, applicant_id: str) -> dict[str, Any]:
     choices = []
     for offset, arc in enumerate(range(start, stop)):
         school = int(problem.arc_school[arc])
+        outcome_code = _outcome(problem, arc, held, worst[school], result, who)
         choices.append({
             "rank": offset + 1, "school_id": str(problem.school_ids[school]),
             "name": str(names[school]), "source": SOURCE_NAMES[problem.arc_source[arc]],
             "private": bool(problem.arc_private[arc]), "tier": int(tiers[offset]),
             "tier_name": problem.tier_names[problem.arc_tier[arc]],
-            "outcome": _outcome(problem, arc, held, worst[school], result, who),
+            "outcome": outcome_code,
             "cutoff": _cutoff(problem, worst[school], lottery, stage_numbers),
-            "decided_by": deciding_key(
-                problem, result.loaded.scenario.applicants, tuple(
-                    result.loaded.policy.tie_breaks), result.loaded.policy.kind == "explicit",
-                who, int(problem.arc_priority[arc]), int(worst[school]), stage_numbers)
-            if choices_outcome_refused(problem, arc, held, worst[school], result, who) else None,
+            "decided_by": _decider(result, who, arc, int(worst[school]), stage_numbers)
+            if outcome_code == "refused" else None,
         })
     placed_name = str(names[allocation.assigned_school[who]]) if allocation.assigned_school[
         who] >= 0 else ""
@@ -117,9 +115,13 @@ def applicant_story(result: RunResult, applicant_id: str) -> dict[str, Any]:
             if problem.applicant_group[who] >= 0 else 1, "choices": choices}
 
 
-def choices_outcome_refused(problem, arc, held, worst_key, result, who) -> bool:
-    """Whether this choice refused the child on priority (full, a cut-off to compare)."""
-    return _outcome(problem, arc, held, worst_key, result, who) == "refused"
+def _decider(result: RunResult, who: int, arc: int, worst_key: int,
+             stage_numbers: np.ndarray | None) -> dict[str, Any] | None:
+    """The key that put the child behind the school's cut-off (see :mod:`deciding`)."""
+    policy = result.loaded.policy
+    return deciding_key(result.problem, result.loaded.scenario.applicants,
+                        tuple(policy.tie_breaks), policy.kind == "explicit", who,
+                        int(result.problem.arc_priority[arc]), worst_key, stage_numbers)
 
 
 def _outcome(problem, arc, held, worst_key, result, who) -> str:

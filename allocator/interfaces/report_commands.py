@@ -55,6 +55,7 @@ def report(
     classes: Annotated[int, typer.Option(help="class budget of the recommendations")] = 3,
 ) -> None:
     """Run SCENARIO and write the run folder with report.html, report.xlsx and disclosure files."""
+    from allocator.pipeline.relocate import portable
     from allocator.pipeline.write import write_run
     from allocator.reports.writer import build_report, write_reports
 
@@ -64,10 +65,10 @@ def report(
     def writer(run_result, staging: Path) -> None:
         write_reports(build_report(run_result, lang, classes=classes), staging)
 
-    written = write_run(result, out_dir, extra_writers=[writer])
+    written = write_run(portable(result, out_dir), out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
-              "disclosure.csv, disclosure_admitted.csv, ledger.csv, surplus_plan.csv, "
-              "metrics.csv)")
+              "disclosure.csv, disclosure_admitted.csv, disclosure_counts.csv, ledger.csv, "
+              "surplus_plan.csv, metrics.csv)")
 
 
 def fairness(

@@ -4,7 +4,10 @@ openpyxl writes about 6,000 cells a second; this writer builds the sheet XML
 with string joins (about a million cells a second), writes no timestamps and
 fixes every zip entry's date, so the same tables give a byte-identical file.
 Numbers are written as numbers, everything else as inline strings, missing
-values as empty cells. The result opens in Excel, LibreOffice and openpyxl.
+values as empty cells. Inline strings are never evaluated, and text a spreadsheet
+would still treat as a formula once edited (``=``, ``+``, ``-``, ``@``, tab, CR
+first) gets a leading ``'`` (:mod:`allocator.pipeline.cell_safety`). The result
+opens in Excel, LibreOffice and openpyxl.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+
+from allocator.pipeline.cell_safety import neutralise_text
 
 _FIXED_DATE = (2025, 1, 1, 0, 0, 0)
 _NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -35,7 +40,7 @@ def column_letter(index: int) -> str:
 
 def _string_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarray:
     text = values.astype(object).where(values.notna(), "").astype(str)
-    cleaned = [escape(value.translate(_ILLEGAL)) for value in text]
+    cleaned = [escape(neutralise_text(value).translate(_ILLEGAL)) for value in text]
     return np.array([f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{value}'
                      '</t></is></c>' if value else "" for value, row in
                      zip(cleaned, rows, strict=True)], dtype=object)

@@ -72,9 +72,12 @@ def test_workbook_has_typed_cells_and_a_frozen_filtered_header(county_run):
 def test_disclosure_holds_application_numbers_only(county_run, county_result):
     admitted = pd.read_csv(county_run / "disclosure_admitted.csv", dtype=str,
                            keep_default_na=False)
-    assert list(admitted.columns) == ["school_id", "application_number", "tier", "route"]
-    placed = county_result.assignments[county_result.assignments["status"] == "placed"]
-    assert sorted(admitted["application_number"]) == sorted(placed["applicant_id"])
+    assert list(admitted.columns) == ["application_number", "school_id", "status", "tier",
+                                      "tier_name", "route", "lottery", "appeal_id"]
+    assignments = county_result.assignments
+    placed = assignments[assignments["status"] == "placed"]
+    listed = assignments[assignments["status"].isin(["placed", "unplaced"])]
+    assert sorted(admitted["application_number"]) == sorted(listed["applicant_id"])
     schools = pd.read_csv(county_run / "disclosure.csv", dtype=str, keep_default_na=False)
     forbidden = ("applicant", "id_number", "birth", "lat", "lon", "sibling")
     for frame in (admitted, schools):

@@ -161,11 +161,14 @@ def test_admitted_list_writes_integer_tiers_equal_to_the_assignments(mixed_run):
 
 
 def test_workbook_sheets_hold_the_same_tiers(mixed_run):
+    from allocator.reports.vocabulary import column_label, sheet_name
+
     workbook = openpyxl.load_workbook(mixed_run / "report.xlsx", read_only=True)
     for sheet, csv_name, column in (("assignments", "assignments.csv", "tier"),
                                     ("schools", "schools.csv", "cutoff_tier")):
-        rows = list(workbook[sheet].iter_rows(values_only=True))
-        position = rows[0].index(column)
+        # the workbook is localised (this run is English): sheet and header by the vocabulary
+        rows = list(workbook[sheet_name(sheet, "en")].iter_rows(values_only=True))
+        position = rows[0].index(column_label(column, "en"))
         cells = ["" if row[position] is None else str(row[position]) for row in rows[1:]]
         assert all(isinstance(row[position], int | type(None)) for row in rows[1:]), sheet
         assert cells == read(mixed_run, csv_name)[column].tolist(), sheet

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from allocator.model.vocabulary import reason_text, value_label
 from allocator.pipeline.deciding import cutoff_holder, deciding_key
 from allocator.pipeline.run import RunResult
 from allocator.pipeline.tables import published_tiers, school_outcomes
@@ -112,7 +113,10 @@ def applicant_story(result: RunResult, applicant_id: str) -> dict[str, Any]:
             "reason": row["reason"], "lottery": row["lottery"], "draw": row["lottery_draw"],
             "seed": result.loaded.seed, "swept": row["reason_code"] == "sweep",
             "group_size": int((problem.applicant_group == problem.applicant_group[who]).sum())
-            if problem.applicant_group[who] >= 0 else 1, "choices": choices}
+            if problem.applicant_group[who] >= 0 else 1, "choices": choices,
+            "tier_labels": {tier.name: {"zh": tier.label_zh or tier.name,
+                                        "en": tier.label_en or tier.name}
+                            for tier in result.loaded.policy.tiers}}
 
 
 def _decider(result: RunResult, who: int, arc: int, worst_key: int,
@@ -147,8 +151,17 @@ def _cutoff(problem, worst_key, lottery, stage_numbers) -> dict[str, Any] | None
 
 
 def render_story(story: dict[str, Any], lang: str = "zh") -> str:
-    """The story as text lines in ``lang`` ('zh' or 'en')."""
+    """The story as text lines in ``lang`` ('zh' or 'en').
+
+    In Chinese every word is Chinese: tier names by the policy's labels, list
+    sources, tie-break keys and the reason sentence (:mod:`allocator.model.vocabulary`).
+    """
     text = TEXT[lang]
+    labels = {name: label[lang] for name, label in story.get("tier_labels", {}).items()}
+
+    def tier_name(name: str) -> str:
+        return name if lang == "en" else labels.get(name) or value_label(name, lang)
+
     status = STATUS[lang][story["status"]]
     if story["school_id"]:
         status += ", " + text["placed"].format(school=story["school_id"],
@@ -156,22 +169,25 @@ def render_story(story: dict[str, Any], lang: str = "zh") -> str:
     lines = [text["title"].format(id=story["applicant_id"], status=status),
              text["lottery"].format(lottery=story["lottery"], draw=story["draw"],
                                     seed=story["seed"]),
-             text["reason"].format(reason=story["reason"])]
+             text["reason"].format(reason=reason_text(story["reason"], lang, labels))]
     if story["status"] == "excluded":
         return "\n".join(lines)
-    lines.append(text["ties"].format(chain=", ".join(story["tie_breaks"])))
+    chain = [key if lang == "en" else KEYS[lang].get(key, key) for key in story["tie_breaks"]]
+    lines.append(text["ties"].format(chain=", ".join(chain)))
     lines.append(text["list"])
     own_lottery = story["lottery"][:6]
     for choice in story["choices"]:
         cutoff = choice["cutoff"] or {"tier": "-", "tier_name": "-", "lottery": "-"}
         outcome = text[choice["outcome"]].format(
-            cut_tier=cutoff["tier"], cut_name=cutoff["tier_name"],
+            cut_tier=cutoff["tier"], cut_name=tier_name(cutoff["tier_name"]),
             cut_lottery=cutoff["lottery"], tier=choice["tier"], lottery=own_lottery,
             size=story["group_size"])
-        source = choice["source"] + (text["private"] if choice["private"] else "")
+        source = (choice["source"] if lang == "en" else value_label(choice["source"], lang)) + (
+            text["private"] if choice["private"] else "")
         lines.append(text["row"].format(rank=choice["rank"], school=choice["school_id"],
                                         name=choice["name"], source=source,
-                                        tier=choice["tier"], tier_name=choice["tier_name"],
+                                        tier=choice["tier"],
+                                        tier_name=tier_name(choice["tier_name"]),
                                         outcome=outcome))
         decided = choice.get("decided_by")
         if decided:

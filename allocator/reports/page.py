@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment
 
+from allocator.model.vocabulary import localise
+
 from .labels import text, words
-from .vocabulary import localise
 
 MAX_ROWS = 60
 
@@ -74,7 +75,7 @@ def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS,
     """An HTML table of at most ``max_rows`` rows (with a note when cut).
 
     Column names, categorical values and numbers are shown in ``lang``
-    (:func:`allocator.reports.vocabulary.localise`; ``tiers``: the policy's
+    (:func:`allocator.model.vocabulary.localise`; ``tiers``: the policy's
     tier labels).
     """
     shown = localise(frame.head(max_rows), lang, tiers)

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.model.vocabulary import column_label, localise, sheet_name, value_label
+
 from .labels import text
-from .vocabulary import column_label, localise, sheet_name, value_label
 from .xlsx import write_xlsx
 
 ASSIGNMENT_ROW_LIMIT = 200_000

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.model.vocabulary import value_label
 from allocator.pipeline.cell_safety import neutralise_frame
 from allocator.pipeline.run import RunResult
 from allocator.pipeline.tables import stage_tiers
@@ -37,7 +38,6 @@ from .page import render_page
 from .page import table_html as page_table_html
 from .recommend import recommend_classes
 from .seat_warnings import seat_warnings
-from .vocabulary import value_label
 from .workbook import write_workbook
 
 FAIRNESS_LIMIT = 200_000

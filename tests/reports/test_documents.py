@@ -31,9 +31,10 @@ def same_cell(cell, text: str) -> bool:
 def test_workbook_opens_and_matches_the_csvs(county_run, county_result):
     # the workbook is the planner's reading of the CSVs: Chinese sheet names and headers,
     # categorical words translated, numbers as typed cells equal to the CSV's numbers
-    from allocator.reports.vocabulary import (
+    from allocator.model.vocabulary import (
         CATEGORICAL,
         column_label,
+        reason_text,
         sheet_name,
         value_label,
     )
@@ -52,7 +53,9 @@ def test_workbook_opens_and_matches_the_csvs(county_run, county_result):
         assert len(rows) - 1 == len(frame), sheet
         for row, record in zip(rows[1:], frame.itertuples(index=False), strict=True):
             for column, cell, field in zip(frame.columns, row, record, strict=True):
-                if column in CATEGORICAL or field in ("True", "False"):
+                if column == "reason":
+                    field = reason_text(field, "zh", tiers)
+                elif column in CATEGORICAL or field in ("True", "False"):
                     field = value_label(field.lower() if field in ("True", "False") else field,
                                         "zh", tiers) if field else ""
                 assert same_cell(cell, field), (sheet, column, cell, field)

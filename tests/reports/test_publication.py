@@ -161,7 +161,7 @@ def test_admitted_list_writes_integer_tiers_equal_to_the_assignments(mixed_run):
 
 
 def test_workbook_sheets_hold_the_same_tiers(mixed_run):
-    from allocator.reports.vocabulary import column_label, sheet_name
+    from allocator.model.vocabulary import column_label, sheet_name
 
     workbook = openpyxl.load_workbook(mixed_run / "report.xlsx", read_only=True)
     for sheet, csv_name, column in (("assignments", "assignments.csv", "tier"),

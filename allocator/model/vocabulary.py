@@ -109,6 +109,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "category": ("类别", "category"), "none": ("无", "none"),
     "true": ("是", "yes"), "false": ("否", "no"),
     "private_lottery": ("民办摇号", "private lottery"),
+    "stated_choice": ("志愿", "stated choice"), "sibling_group": ("随兄弟姐妹", "with siblings"),
     "martyr": ("烈士子女", "martyrs' children"), "military": ("军人子女", "servicemen's children"),
     "police_hero": ("英模子女", "police heroes' children"),
     "fire_rescue": ("消防救援人员子女", "fire-rescue staff's children"),
@@ -187,7 +188,9 @@ def localise(frame: pd.DataFrame, lang: str, tiers: Mapping[str, str] | None = N
                           zip(shown["metric"], shown["value"].tolist(), strict=True)]
     for column in shown.columns:
         values = shown[column]
-        if column in CATEGORICAL or values.dtype == bool:
+        if column == "reason" and lang != "en":
+            shown[column] = [reason_text(str(v), lang, tiers) if v == v else "" for v in values]
+        elif column in CATEGORICAL or values.dtype == bool:
             shown[column] = [value_label(str(v).lower() if isinstance(v, bool) else str(v),
                                          lang, tiers) if v is not None and v == v else ""
                              for v in values]
@@ -222,3 +225,79 @@ SHEETS: dict[str, tuple[str, str]] = {
 def sheet_name(name: str, lang: str) -> str:
     """The name of a report.xlsx sheet in ``lang``."""
     return SHEETS[name][_index(lang)] if name in SHEETS else name
+
+
+#: The engine's reason sentences (allocator/pipeline/reasons.py) and their Chinese, part
+#: by part: each English template or suffix is matched in order and replaced. ``{tier}``
+#: parts read ``N (tier_name)`` and become ``第N类（label）``.
+_TIER = r"(\d+) \((\w+)\)"
+_REASON_PARTS: tuple[tuple[str, str], ...] = (
+    (rf"admitted at stated choice (\d+) in tier {_TIER}", r"第\1志愿录取（{t2}）"),
+    (rf"admitted at a catchment school \(choice (\d+)\) in tier {_TIER}",
+     r"片区学校录取（第\1志愿，{t2}）"),
+    (r"redirected: the catchment school was full \(cut-off tier (\w+), lottery ([\d.]+)\)",
+     r"片区学校已满（录取截止类别：{c1}，截止抽签号 \2）"),
+    (r"redirected: the catchment school was full", "片区学校已满"),
+    (rf"; admitted at the nearest school with seats \(choice (\d+)\) in tier {_TIER}",
+     r"，调剂至就近有空余学位的学校录取（第\1志愿，{t2}）"),
+    (rf"admitted at the older sibling's school \(长幼随学\) in tier {_TIER}",
+     r"长幼随学，在哥哥姐姐就读学校录取（{t1}）"),
+    (rf"admitted at the nearest school with a resource room \(随班就读\) in tier {_TIER}",
+     r"随班就读，在就近有资源教室的学校录取（{t1}）"),
+    (rf"admitted at the junior school of the feeder primary \(对口直升\) in tier {_TIER}",
+     r"对口直升录取（{t1}）"),
+    (r"not placed: every school on the effective list was full and no school of the county "
+     r"had a free seat left", "未录取：志愿及调剂学校均已满，全县已无空余学位"),
+    (r"not placed: no school on the effective list", "未录取：没有可填报的学校"),
+    (r"private round \(公民同招\): won the lottery at stated choice (\d+)",
+     r"公民同招：民办学校第\1志愿摇号录取"),
+    (r"placed by the county-wide sweep \(统筹\) at the nearest school with a free seat: every "
+     r"school on the effective list was full",
+     "志愿及调剂学校均已满，全县统筹安排至就近有空余学位的学校"),
+    (r"placed with its sibling group at the school admitting the group",
+     "与同胞兄弟姐妹一同在接收该组的学校录取"),
+    (r"; higher choices were full", "；更靠前的志愿已满"),
+    (r"; placed under the guarantee \(应入尽入\)", "；按应入尽入保障安排"),
+    (r"; guaranteed child \(应入尽入\) left without a seat: reported as a shortfall",
+     "；应入尽入对象暂无学位，已列入缺口报告"),
+    (r"; siblings applying together are placed together", "；同时报名的兄弟姐妹同校录取"),
+    (r"; lost the private-school lottery \(no penalty in the public round\)",
+     "；民办学校摇号未中签（公办录取不受影响）"),
+    (r"excluded: below the grade-1 minimum age on the cut-off day", "不参与分配：未到入学年龄"),
+    (r"excluded: placed at a special school by the expert committee \(kept in the ledger\)",
+     "不参与分配：经专家委员会评估安置到特殊教育学校（保留台账）"),
+    (r"excluded: taught at home by the expert committee's plan \(kept in the ledger\)",
+     "不参与分配：经专家委员会评估送教上门（保留台账）"),
+)
+
+
+def reason_text(reason: str, lang: str, tiers: Mapping[str, str] | None = None) -> str:
+    """The engine's reason sentence in ``lang`` (it is written in English).
+
+    Every part the engine writes has a Chinese counterpart; a part not known
+    here (a newer engine's sentence) is kept in English rather than lost.
+    """
+    _index(lang)
+    if lang == "en" or not reason:
+        return reason
+    tiers = tiers or {}
+
+    def tier(number: str, name: str) -> str:
+        return f"第{number}类：{tiers.get(name, value_label(name, lang))}"
+
+    text = reason
+    for pattern, template in _REASON_PARTS:
+        def replace(match: re.Match, template: str = template) -> str:
+            groups = match.groups()
+            filled = match.expand(template.replace("{t1}", "\x00t1").replace(
+                "{t2}", "\x00t2").replace("{c1}", "\x00c1"))
+            if "\x00t1" in filled:
+                filled = filled.replace("\x00t1", tier(groups[0], groups[1]))
+            if "\x00t2" in filled:
+                filled = filled.replace("\x00t2", tier(groups[1], groups[2]))
+            if "\x00c1" in filled:
+                filled = filled.replace("\x00c1", tiers.get(groups[0],
+                                                             value_label(groups[0], lang)))
+            return filled
+        text = re.sub(pattern, replace, text)
+    return text

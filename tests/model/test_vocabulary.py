@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from allocator.reports.vocabulary import column_label, format_number, localise, value_label
+from allocator.model.vocabulary import column_label, format_number, localise, value_label
 
 
 def test_columns_values_and_numbers_in_both_languages():
@@ -27,3 +27,21 @@ def test_localise_keeps_numbers_typed_for_spreadsheets_and_labels_unique():
     assert shown.iloc[0].tolist() == [10, 12, "全县统筹", "是"]
     text = localise(frame, "en")
     assert text.iloc[0].tolist() == ["10", "12", "county-wide sweep", "yes"]
+
+
+def test_every_reason_of_the_demo_county_reads_in_chinese():
+    # the engine writes its reasons in English; a Chinese planner reads them translated,
+    # part by part, with the policy's tier labels (no English word left over)
+    import re
+    from pathlib import Path
+
+    from allocator.model.vocabulary import reason_text
+    from allocator.pipeline import run_scenario
+    from allocator.reports.writer import tier_labels
+
+    result = run_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "demo-county")
+    tiers = tier_labels(result, "zh")
+    for reason in set(result.assignments["reason"]):
+        chinese = reason_text(reason, "zh", tiers)
+        assert not re.search(r"[A-Za-z]{2,}", chinese), (reason, chinese)
+        assert reason_text(reason, "en", tiers) == reason

@@ -97,13 +97,14 @@ def audit_verify(
 ) -> None:
     """Re-run a recorded run from the store and confirm a byte-identical result."""
     from allocator.store.audit_verify import UnknownRun, verify_run
+    from allocator.store.errors import StoreFailure
 
     if (job_key is None) == (run_id is None):
         err.print("give exactly one of --job-key and --run-id")
         raise typer.Exit(EXIT_FAILURE)
     try:
         report = verify_run(_engine(database), job_key=job_key, run_id=run_id, actor=actor)
-    except UnknownRun as error:
+    except (UnknownRun, StoreFailure) as error:
         err.print(f"[bold red]failed:[/bold red] {error}")
         raise typer.Exit(EXIT_FAILURE) from None
     for note in report.notes:
@@ -131,12 +132,16 @@ def appeal(
     """Record a corrected fact, recompute the tier, place by a logged plan adjustment if due."""
     from allocator.store.appeals import AppealRefused, decide_appeal
     from allocator.store.audit_verify import UnknownRun
+    from allocator.store.errors import StoreFailure
 
     try:
         decision = decide_appeal(_engine(database), job_key, applicant, field, value, actor,
                                  reason)
     except (AppealRefused, UnknownRun) as error:
         raise _refused(str(error)) from None
+    except StoreFailure as error:
+        err.print(f"[bold red]failed:[/bold red] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
     out.print(f"appeal {decision.appeal_id}: {decision.decision}; tier {decision.old_tier or '-'}"
               f" -> {decision.new_tier or '-'}; school {decision.old_school_id or '-'} -> "
               f"{decision.new_school_id or '-'}")

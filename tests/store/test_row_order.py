@@ -27,14 +27,30 @@ from allocator.store.database import open_store
 from allocator.synthetic import generate_province, write_scenario
 
 MECHANISMS = ("deferred-acceptance", "immediate-acceptance", "min-cost-flow")
-APPLICANTS, COUNTIES, PROVINCE_SEED = 240, 3, 11
+APPLICANTS, COUNTIES, SCHOOLS_PER_COUNTY, PROVINCE_SEED = 450, 3, 16, 11
 Placements = dict[str, tuple[str, str, str, str]]
 
 
 @cache
 def province() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A small province: 3 counties, 240 applicants, in generated (county by county) order."""
-    return generate_province(APPLICANTS, COUNTIES, PROVINCE_SEED)
+    """A small province in generated (county by county) order, with seats only just enough.
+
+    16 schools a county (more than the policy's 10 overflow candidates) and each
+    county's plan cut down to its number of applicants: some children find their
+    nearest schools full and are placed by the county-wide sweep, the step whose
+    row-order defect this test would have caught (with 240 applicants and ample
+    seats nobody reaches the sweep and the defect stays hidden).
+    """
+    schools, applicants = generate_province(APPLICANTS, COUNTIES, PROVINCE_SEED,
+                                            n_schools=SCHOOLS_PER_COUNTY)
+    schools = schools.copy()
+    capacity = schools["capacity"].astype(int)
+    for county, rows in schools.groupby("county").groups.items():
+        demand = int((applicants["county"] == county).sum())
+        scale = min(1.0, demand / capacity[rows].sum())
+        schools.loc[rows, "capacity"] = np.maximum(
+            1, np.floor(capacity[rows] * scale)).astype(int).astype(str)
+    return schools, applicants
 
 
 def job_placements(schools: pd.DataFrame, applicants: pd.DataFrame,
@@ -86,6 +102,8 @@ def test_shuffled_rosters_give_the_same_placements_through_the_store(
                                          shuffled_applicants, mechanism)
     assert json.loads(summary)["verification"]["passed"]
     assert placements == generated_order(mechanism)
+    if mechanism == "deferred-acceptance":  # the sweep was reached (see province())
+        assert json.loads(summary)["mechanism_statistics"].get("swept", 0) > 0
     county_of_school = dict(zip(schools["school_id"], schools["county"], strict=True))
     county_of_child = dict(zip(applicants["applicant_id"], applicants["county"], strict=True))
     assert all(county_of_school[school] == county_of_child[child]

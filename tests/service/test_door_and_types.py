@@ -119,3 +119,55 @@ def test_the_access_log_names_routes_not_people(client, caplog):
     text = "\n".join(lines)
     for secret in ("a3", "王", "offset", TOKEN, "testclient", "2011-01-01", "%E7"):
         assert secret not in text, secret
+
+
+def test_a_conflict_found_by_the_worker_keeps_the_stored_run_visible(engine):
+    from service_support import TINY
+
+    from allocator.service.worker import JobQueue
+    from allocator.store.jobs import JobRequest, run_job
+    from allocator.store.scenario_io import import_scenario
+
+    import_scenario(engine, TINY)
+    stored = run_job(engine, JobRequest("k"))
+    queue = JobQueue(engine, size=4)
+    queue.start()
+    try:  # past the door (a roster changed between submit and run): the worker refuses
+        queue.submit(JobRequest("k", seed=99), "t")
+        status = _final(queue, "k")
+    finally:
+        queue.stop()
+    assert (status.state, status.run_id) == ("completed", stored.run_id)
+    assert "re-submission was refused" in status.message
+    assert "made from other inputs" in status.message
+
+
+def test_a_failed_job_reports_the_kind_of_error_not_its_text(engine, monkeypatch):
+    from allocator.service import worker
+    from allocator.store.jobs import JobRequest
+
+    def failing(*_arguments, **_options):
+        raise ValueError("INSERT INTO applicants VALUES ('王小明', '2019-03-01')")
+
+    monkeypatch.setattr(worker, "run_job", failing)
+    queue = worker.JobQueue(engine, size=4)
+    queue.start()
+    try:
+        queue.submit(JobRequest("k"), "t")
+        status = _final(queue, "k")
+    finally:
+        queue.stop()
+    assert status.state == "failed" and status.message.startswith("ValueError (details")
+    assert "王小明" not in status.message and "INSERT" not in status.message
+
+
+def _final(queue, job_key: str, timeout: float = 60.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = queue.status(job_key)
+        if status.state not in ("queued", "running"):
+            return status
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_key} did not finish")

@@ -21,12 +21,17 @@ class StoreFailure(RuntimeError):
 
 
 def describe(error: SQLAlchemyError) -> str:
-    """Kind of ``error`` and its SQLSTATE code, if any: ``IntegrityError, SQLSTATE 23505``."""
+    """Kind of ``error`` and its SQLSTATE code, if any.
+
+    ``IntegrityError (psycopg.errors.UniqueViolation), SQLSTATE 23505``: the
+    SQLAlchemy class, the driver's class, the code; never the message, which may
+    quote a key or a value.
+    """
     kind = type(error).__name__
     original = getattr(error, "orig", None)
     code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
     if isinstance(error, DBAPIError) and original is not None:
-        kind = f"{kind} ({type(original).__name__})"
+        kind = f"{kind} ({type(original).__module__}.{type(original).__name__})"
     return f"{kind}, SQLSTATE {code}" if code else kind
 
 

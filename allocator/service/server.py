@@ -38,10 +38,16 @@ class BoundedH11Protocol(H11Protocol):
             self._disarm_head_deadline()
 
     def on_response_complete(self) -> None:
-        """After a response the next head has its own deadline (beside the idle one)."""
-        super().on_response_complete()
+        """After a response the next head has its own deadline (beside the idle one).
+
+        Armed before uvicorn starts the next cycle: a pipelined request already
+        buffered starts it at once, and then needs no deadline.
+        """
         if not self.transport.is_closing():
             self._arm_head_deadline()
+        super().on_response_complete()
+        if self.cycle is not self._cycle_awaited:
+            self._disarm_head_deadline()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the deadline with the connection."""

@@ -129,3 +129,11 @@ def test_serve_passes_the_bounds_to_uvicorn(monkeypatch, store_url):
     assert result.exit_code == 0, result.stderr
     assert seen["timeout_keep_alive"] == 5 and seen["access_log"] is False
     assert seen["http"].head_timeout_seconds == 10.0
+
+
+def test_pipelined_requests_are_all_answered(bounded_service):
+    request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with _connect(bounded_service) as connection:
+        connection.sendall(request * 3)
+        answer = _read_until_closed(connection)
+    assert answer.count(b"HTTP/1.1 200 ") == 3

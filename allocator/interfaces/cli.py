@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +22,12 @@ out = Console(highlight=False)
 
 EXIT_INVALID_INPUT = 2
 EXIT_FAILURE = 1
+
+
+def print_warnings(warnings: Iterable[object]) -> None:
+    """Print input warnings (read, but not all of it) to stderr, one a line."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _report_input_error(error: InputError) -> None:
@@ -64,6 +71,7 @@ def run(
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+    print_warnings(result.loaded.scenario.warnings)
     if not quiet:
         _print_summary(result.summary, written, time.perf_counter() - started)
     if not result.verified:
@@ -103,6 +111,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario folder")]) 
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     data = loaded.scenario
+    print_warnings(data.warnings)
     out.print(f"{scenario}: valid ({len(data.schools):,} schools, "
               f"{len(data.applicants):,} applicants, policy {loaded.policy.name}, "
               f"mechanism {loaded.mechanism.name})")

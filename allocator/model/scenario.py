@@ -7,7 +7,7 @@ policy's and mechanism's problems and raises once with all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from allocator.model.problems import ProblemCollector
-from allocator.model.readers import find_table, read_table
+from allocator.model.problems import InputProblem, ProblemCollector
+from allocator.model.readers import find_table, read_table_text
 from allocator.model.schema import APPLICANTS, CATEGORY_TAGS, PRIORITIES, SCHOOLS, TableSchema
 from allocator.model.validate import (
     NATIONAL_ID,
@@ -78,6 +78,10 @@ class Scenario:
     preferences: pd.DataFrame
     priorities: pd.DataFrame | None
     input_files: tuple[Path, ...]
+    #: Input that was read but not all of it (unknown columns), as problems.
+    warnings: tuple[InputProblem, ...] = ()
+    #: How each table file was encoded: ``utf-8``, ``utf-8-sig``, ``gb18030``, ``xlsx``, ...
+    encodings: dict[str, str] = field(default_factory=dict)
 
 
 def read_settings(folder: Path, problems: ProblemCollector) -> ScenarioSettings | None:
@@ -147,7 +151,10 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
     for required in (SCHOOLS, APPLICANTS):
         if paths[required.name] is None:
             problems.add(f"{required.name}.csv", None, None, "required file is missing")
-    frames = {name: read_table(path, problems) for name, path in paths.items() if path}
+    texts = {name: read_table_text(path, problems) for name, path in paths.items() if path}
+    frames = {name: None if text is None else text.frame for name, text in texts.items()}
+    encodings = {paths[name].name: text.encoding  # type: ignore[union-attr]
+                 for name, text in texts.items() if text is not None}
     typed: dict[str, pd.DataFrame] = {}
     for schema in (SCHOOLS, APPLICANTS, PRIORITIES):
         if frames.get(schema.name) is not None:
@@ -159,6 +166,9 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
         return None
     names = {key: path.name for key, path in paths.items() if path}
     schools = typed["schools"]
+    if schools.empty:
+        problems.add(names["schools"], None, None,
+                     "the table has no rows: a scenario needs at least one school")
     applicants = typed["applicants"]
     school_zones = _school_zones(schools)
     _check_schools(schools, names["schools"], spatial_required, caps, problems)
@@ -169,7 +179,7 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
         _check_priorities(priorities, schools, applicants, names["priorities"], problems)
     inputs = tuple([folder / "scenario.yaml"] + [p for p in paths.values() if p])
     return Scenario(folder, settings, schools, school_zones, applicants, preferences,
-                    priorities, inputs)
+                    priorities, inputs, tuple(problems.warnings), encodings)
 
 
 def _type_table(frame: pd.DataFrame, schema: TableSchema, file: str, spatial_required: bool,

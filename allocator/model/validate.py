@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from allocator.model.headers import account_for_columns
 from allocator.model.problems import ProblemCollector
 from allocator.model.schema import (
     FALSE_WORDS,
@@ -31,8 +32,13 @@ def rows_of(mask: np.ndarray | pd.Series) -> np.ndarray:
 
 def check_header(frame: pd.DataFrame, schema: TableSchema, file: str,
                  spatial_required: bool, problems: ProblemCollector) -> bool:
-    """Check required and forbidden columns; return False if a required one is missing."""
+    """Check required, forbidden and unknown columns; return False if a required one is missing.
+
+    Every column is accounted for (:func:`~allocator.model.headers.account_for_columns`):
+    a near-miss of a known column is a problem, any other unknown column a warning.
+    """
     complete = True
+    forbidden: set[str] = set()
     for column in schema.columns:
         needed = column.required == "always" or (column.required == "spatial" and spatial_required)
         if needed and column.name not in frame.columns:
@@ -41,12 +47,14 @@ def check_header(frame: pd.DataFrame, schema: TableSchema, file: str,
     for name in frame.columns:
         lowered = name.lower()
         if any(part in lowered for part in FORBIDDEN_NAME_PARTS):
+            forbidden.add(name)
             problems.add(file, 1, name,
                          "admission may not depend on tests, income or parents' jobs; "
                          "remove this column")
     duplicated = pd.Index(frame.columns)[pd.Index(frame.columns).duplicated()]
     for name in duplicated:
         problems.add(file, 1, name, "column appears more than once")
+    account_for_columns(list(frame.columns), schema, file, problems, frozenset(forbidden))
     return complete
 
 

@@ -11,6 +11,7 @@ import csv
 import importlib.util
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ _BLANK_INSIDE = re.compile(r"\n[ \t,]*\r?\n")
 _ARROW_ENGINE = importlib.util.find_spec("pyarrow") is not None
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _CHINESE = re.compile("[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -156,9 +158,22 @@ def _decode_gb18030(raw: bytes, utf8_error: UnicodeDecodeError, file: str,
 
 
 def _looks_like_text(text: str) -> bool:
-    if _CONTROL.search(text) or _PRIVATE_USE.search(text):
+    """Whether GB18030-decoded text reads as Chinese rather than as mis-decoded bytes.
+
+    Other 8-bit encodings decode as GB18030 too (Latin-1 ``Müller`` becomes
+    ``M黮ler``), but to rare characters. Chinese text is mostly the 6,763 common
+    characters of GB2312: at least 90% of the non-ASCII characters must be.
+    """
+    if _CONTROL.search(text) or _PRIVATE_USE.search(text) or not _CHINESE.search(text):
         return False
-    return bool(_CHINESE.search(text))
+    counts = Counter(_NON_ASCII.findall(text))
+    common = sum(count for character, count in counts.items() if _in_gb2312(character))
+    return common >= 0.9 * sum(counts.values())
+
+
+def _in_gb2312(character: str) -> bool:
+    encoded = character.encode("gb18030")
+    return len(encoded) == 2 and 0xA1 <= encoded[0] <= 0xF7 and 0xA1 <= encoded[1] <= 0xFE
 
 
 def _read_csv(path: Path, problems: ProblemCollector

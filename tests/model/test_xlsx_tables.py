@@ -24,7 +24,7 @@ def typed_applicant_rows() -> list[list]:
             if column in ("birth_date", "hukou_since") and value:
                 value = dt.datetime.fromisoformat(value)  # what openpyxl reads from a date cell
             elif column == "hukou_city":
-                value = {"true": True, "false": False}.get(value, None)
+                value = {"true": True, "false": False}.get(value)
             elif value == "":
                 value = None
             cells.append(value)

@@ -23,6 +23,9 @@ from allocator.model.schema import (
 
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 NATIONAL_ID = re.compile(r"^\d{17}[\dXx]$")
+#: Whole numbers longer than this are refused (seats, months and ranks never are):
+#: longer ones would wrap around in 64-bit arithmetic.
+MAX_INTEGER_DIGITS = 12
 
 
 def rows_of(mask: np.ndarray | pd.Series) -> np.ndarray:
@@ -87,6 +90,12 @@ def _parse_integer(text, present, column, file, problems) -> pd.Series:
     bad = present & ~well_formed
     problems.add_rows(file, rows_of(bad), column.name,
                       [f"'{v}' is not a whole number" for v in text[bad]], kind="not integer")
+    digits = text.str.lstrip("+-").str.split(".").str[0].str.lstrip("0").str.len()
+    huge = present & well_formed & (digits > MAX_INTEGER_DIGITS)
+    problems.add_rows(file, rows_of(huge), column.name,
+                      [f"'{v[:30]}' is too large (at most {MAX_INTEGER_DIGITS} digits)"
+                       for v in text[huge]], kind="too large")
+    well_formed = well_formed & ~huge
     values = pd.to_numeric(text.where(present & well_formed, "0"), errors="coerce")
     values = values.fillna(0).astype(np.int64)
     _check_range(values, present & well_formed, column, file, problems)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from allocator.model.headers import clean_header
 from allocator.model.problems import ProblemCollector
-from allocator.model.xlsx_reader import read_xlsx
+from allocator.model.xlsx_reader import cell_text, read_xlsx
 
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
 #: A line holding nothing (or only separators) between two lines of the table.
@@ -257,4 +257,24 @@ def _read_parquet(path: Path, problems: ProblemCollector
         return None
     frame = pd.read_parquet(path)
     header = list(frame.columns)
-    return frame.astype(object).where(frame.notna(), ""), header, "parquet"
+    texts = {position: _parquet_text(frame.iloc[:, position])
+             for position in range(len(header))}
+    return pd.DataFrame(texts, index=frame.index), header, "parquet"
+
+
+def _parquet_text(values: pd.Series) -> pd.Series:
+    """A typed Parquet column as the validator's text: dates ISO, whole floats without .0."""
+    missing = values.isna()
+    if pd.api.types.is_datetime64_any_dtype(values):
+        midnight = bool((values[~missing].dt.normalize() == values[~missing]).all())
+        text = values.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M:%S")
+    elif pd.api.types.is_bool_dtype(values):
+        text = values.map({True: "true", False: "false"})
+    elif pd.api.types.is_float_dtype(values):
+        text = values.map(lambda value: "" if pd.isna(value) else cell_text(float(value)))
+    elif pd.api.types.is_integer_dtype(values):
+        text = values.astype(str)
+    else:
+        text = values.map(lambda value: "" if value is None or value is pd.NA or (
+            isinstance(value, float) and pd.isna(value)) else cell_text(value))
+    return text.astype(object).where(~missing, "")

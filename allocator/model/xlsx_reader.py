@@ -51,7 +51,7 @@ def read_xlsx(path: Path, table: str, problems: ProblemCollector,
         sheet_name = _choose_sheet(values_book.sheetnames, table, file, problems)
         if sheet_name is None:
             return None
-        rows = [[cell.value for cell in row] for row in values_book[sheet_name].iter_rows()]
+        rows = [list(row) for row in values_book[sheet_name].iter_rows(values_only=True)]
     finally:
         values_book.close()
     rows = _without_trailing_empty_rows(rows)

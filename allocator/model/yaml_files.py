@@ -134,7 +134,7 @@ def _check_events(text: str, file: str, problems: ProblemCollector) -> None:
     depth = 0
     aliases = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:

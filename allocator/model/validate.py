@@ -23,9 +23,9 @@ from allocator.model.schema import (
 
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 NATIONAL_ID = re.compile(r"^\d{17}[\dXx]$")
-#: Whole numbers longer than this are refused (seats, months and ranks never are):
-#: longer ones would wrap around in 64-bit arithmetic.
-MAX_INTEGER_DIGITS = 12
+#: Whole numbers longer than this are refused: longer ones would wrap around in
+#: 64-bit arithmetic (2**63 has 19 digits; a priority rank may be as large as 2**40).
+MAX_INTEGER_DIGITS = 18
 
 
 def rows_of(mask: np.ndarray | pd.Series) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,12 @@ def _options(version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True,
         help="print the engine version and exit")] = False) -> None:
     """Seat allocation for compulsory-school admission (义务教育招生)."""
+
+
+def print_warnings(warnings: Iterable[object]) -> None:
+    """Print input warnings (read, but not all of it) to stderr, one a line."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _report_input_error(error: InputError) -> None:
@@ -86,6 +93,7 @@ def run(
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+    print_warnings(result.loaded.scenario.warnings)
     if not quiet:
         _print_summary(result.summary, written, time.perf_counter() - started)
 
@@ -122,6 +130,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario folder")]) 
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     data = loaded.scenario
+    print_warnings(data.warnings)
     out.print(f"{scenario}: valid ({len(data.schools):,} schools, "
               f"{len(data.applicants):,} applicants, policy {loaded.policy.name}, "
               f"mechanism {loaded.mechanism.name})")
@@ -180,7 +189,8 @@ def version() -> None:
 #: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
 COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
                                      "allocator.interfaces.job_commands",
-                                     "allocator.interfaces.report_commands")
+                                     "allocator.interfaces.report_commands",
+                                     "allocator.interfaces.template_commands")
 
 
 def _register_command_modules() -> None:

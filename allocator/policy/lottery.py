@@ -53,6 +53,8 @@ def lottery_text(draws: np.ndarray) -> np.ndarray:
     The last value below 1 is kept as 0.9999999999 (never 1.0000000000); the
     exact value is the hexadecimal draw (:func:`draw_text`).
     """
+    if draws.size == 0:  # numpy's zfill cannot size an empty array
+        return np.empty(0, dtype=object)
     digits = np.rint(lottery_numbers(draws) * 1e10).astype(np.int64)
     digits = np.minimum(digits, 9_999_999_999)
     return np.char.add("0.", np.char.zfill(digits.astype(str), 10)).astype(object)

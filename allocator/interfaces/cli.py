@@ -41,6 +41,10 @@ def run(
     reports: Annotated[bool, typer.Option(
         "--reports/--no-reports",
         help="also write report.html, report.xlsx, disclosure and ledger files")] = True,
+    after: Annotated[Path | None, typer.Option(
+        "--after", help="later round: the run folder of the previous round")] = None,
+    lottery: Annotated[str, typer.Option(
+        "--lottery", help="later round: same (default) or reversed lottery order")] = "same",
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
     from allocator.pipeline.run import run_scenario
@@ -50,6 +54,10 @@ def run(
     if lang not in ("zh", "en"):
         err.print(f"unknown language '{lang}': choose zh or en")
         raise typer.Exit(EXIT_INVALID_INPUT)
+    if lottery not in ("same", "reversed") or (lottery != "same" and after is None):
+        print(f"command line::--lottery: '{lottery}' needs --after and is same or reversed",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_INVALID_INPUT)
 
     started = time.perf_counter()
     try:
@@ -57,9 +65,16 @@ def run(
             def progress(step: str) -> None:
                 if not quiet:
                     status.update(step)
-            result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
-            progress("writing the run folder")
             writers = [report_writer(lang)] if reports else []
+            if after is None:
+                result = run_scenario(scenario, seed=seed, mechanism=mechanism,
+                                      progress=progress)
+            else:
+                from allocator.pipeline.after import run_after, write_moves
+                result = run_after(scenario, after, lottery, seed=seed, mechanism=mechanism,
+                                   progress=progress)
+                writers.insert(0, write_moves)
+            progress("writing the run folder")
             written = write_run(result, out_dir, extra_writers=writers)
     except InputError as error:
         _report_input_error(error)

@@ -119,5 +119,15 @@ PRIORITIES = TableSchema("priorities", key=None, columns=(
     Column("rank", "integer", "always", "1 = highest priority at that school", minimum=1),
 ))
 
+#: Answers of placed families after the results are published (later rounds).
+RESPONSE_WORDS: tuple[str, ...] = ("accept", "wait", "decline")
+
+RESPONSES = TableSchema("responses", key="applicant_id", columns=(
+    Column("applicant_id", "id", "always", "application number of a previous-run applicant"),
+    Column("response", "choice", "always",
+           "accept (keep the seat), wait (keep it and wait for a higher choice) or decline "
+           "(give up the seat or the application)", choices=RESPONSE_WORDS),
+))
+
 #: Columns a portal may send that must never be written to any output.
 PERSONAL_COLUMNS: tuple[str, ...] = ("name", "applicant_name", "national_id", "id_number")

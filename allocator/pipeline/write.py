@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from allocator.pipeline.csv_text import write_frame
-from allocator.pipeline.run import RunResult
+from allocator.pipeline.run import RunResult, sha256_file
 
 RUN_FILES = ("assignments.csv", "schools.csv", "summary.json", "manifest.json")
 
@@ -40,9 +40,17 @@ def write_run(result: RunResult, out_dir: str | Path,
         timings = dict(manifest.get("timings_seconds", {}))
         timings["write"] = round(time.perf_counter() - clock, 4)
         manifest["timings_seconds"] = timings
+        manifest["outputs"] = output_digests(staging)
         write_json(manifest, staging / "manifest.json")
 
     return write_folder_atomically(fill, out_dir)
+
+
+def output_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file written so far (a later round checks them, CONTRACT.md)."""
+    return {path.relative_to(folder).as_posix(): sha256_file(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name != "manifest.json"}
 
 
 def write_folder_atomically(fill: Callable[[Path], None], out_dir: str | Path) -> Path:

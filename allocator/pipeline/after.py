@@ -92,17 +92,15 @@ def run_after(folder: str | Path, previous_dir: str | Path, lottery: str = "same
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     say("reading the previous run and the scenario")
-    loaded, previous, link, responses_path = _read_inputs(folder, previous_dir, seed, mechanism)
-    timings["load"] = time.perf_counter() - clock
+    loaded, previous, link, responses_path, problem = _read_inputs(folder, previous_dir, seed,
+                                                                   mechanism, timings)
     clock = time.perf_counter()
-    say("compiling the later round")
-    problem = compile_problem(loaded.scenario, loaded.policy, loaded.seed)
-    _check_held_seats(loaded, problem, link)
+    say("building the later round")
     later = later_round_problem(
         problem, _held_seats(loaded, problem, link, lottery),
         explicit=loaded.policy.kind == "explicit",
         late_after_on_time=loaded.policy.rounds.late_applicants == "after_on_time")
-    timings["compile"] = time.perf_counter() - clock
+    timings["round"] = time.perf_counter() - clock
     clock = time.perf_counter()
     say(f"solving the later round ({loaded.mechanism.name})")
     allocation = allocate_later_round(later, loaded.mechanism)
@@ -111,7 +109,9 @@ def run_after(folder: str | Path, previous_dir: str | Path, lottery: str = "same
                    timings)
 
 
-def _read_inputs(folder, previous_dir, seed, mechanism):
+def _read_inputs(folder, previous_dir, seed, mechanism, timings):
+    """Load everything and compile, recording every problem before raising once."""
+    clock = time.perf_counter()
     problems = ProblemCollector()
     previous = read_previous_run(previous_dir, problems)
     loaded = None
@@ -128,9 +128,16 @@ def _read_inputs(folder, previous_dir, seed, mechanism):
         applicants_file = next(p.name for p in scenario.input_files if p.stem == "applicants")
         link = link_roster(previous, scenario.applicants, scenario.schools, responses,
                            loaded.policy.rounds.default_response, applicants_file, problems)
+    timings["load"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    problem = None
+    if link is not None:
+        problem = compile_problem(loaded.scenario, loaded.policy, loaded.seed)
+        _check_held_seats(loaded, problem, link, problems)
+    timings["compile"] = time.perf_counter() - clock
     problems.raise_if_any()
     assert loaded is not None and previous is not None and link is not None
-    return loaded, previous, link, responses[1]
+    return loaded, previous, link, responses[1], problem
 
 
 def _check_settings(loaded: LoadedScenario, previous: PreviousRun, seed: int | None,
@@ -170,10 +177,9 @@ def policy_sha256(loaded: LoadedScenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _check_held_seats(loaded: LoadedScenario, problem: CompiledProblem,
-                      link: RosterLink) -> None:
+def _check_held_seats(loaded: LoadedScenario, problem: CompiledProblem, link: RosterLink,
+                      problems: ProblemCollector) -> None:
     """A plan below the seats held there, or a holder now excluded, is an input error."""
-    problems = ProblemCollector()
     holding = (link.previous_school >= 0) & (link.response != "decline")
     held = np.bincount(link.previous_school[holding], minlength=problem.school_count)
     short = np.flatnonzero(held > problem.school_capacity)
@@ -190,7 +196,6 @@ def _check_held_seats(loaded: LoadedScenario, problem: CompiledProblem,
                       [f"applicant {problem.applicant_ids[a]} holds a seat but is now excluded "
                        f"({problem.exclusion[a]}); give it a 'decline' response to free the seat"
                        for a in excluded], kind="excluded holder")
-    problems.raise_if_any()
 
 
 def _held_seats(loaded: LoadedScenario, problem: CompiledProblem, link: RosterLink,

@@ -25,4 +25,9 @@ def rerun_recorded(run_dir: str | Path) -> RunResult:
     if changed:
         raise ValueError(f"inputs changed since the run ({', '.join(sorted(changed))}) in "
                          f"{folder}; re-run 'allocator run' first")
+    if "round" in manifest:  # a later round: re-run it after its previous run
+        from allocator.pipeline.after import run_after
+
+        return run_after(folder, manifest["round"]["after"], manifest["round"]["lottery"],
+                         seed=manifest["seed"], mechanism=manifest["mechanism"])
     return run_scenario(folder, seed=manifest["seed"], mechanism=manifest["mechanism"])

@@ -54,7 +54,7 @@ def _round_reasons(frame: pd.DataFrame, later: LaterRoundProblem, allocation: Al
     frame.loc[declined, "reason"] = "declined: gave up its seat or its application"
     stayed = later.continuing & (allocation.assigned_school == later.held_school)
     _copy_previous(frame, np.flatnonzero(stayed), link.previous_row, previous)
-    waiting = stayed & (later.response == "wait")
+    waiting = frame_waiting(later, allocation)
     frame.loc[waiting, "reason"] = frame.loc[waiting, "reason"] + (
         "; still waiting: no seat opened at a school ranked higher")
     frame.loc[moved, "reason"] = ("moved up from " + frame.loc[moved, "previous_school_id"]
@@ -79,6 +79,16 @@ def _copy_previous(frame: pd.DataFrame, rows: np.ndarray, previous_row: np.ndarr
                                                     errors="coerce").to_numpy(dtype=np.float64)
         else:
             frame.loc[rows, column] = text
+
+
+def frame_waiting(later: LaterRoundProblem, allocation: Allocation) -> np.ndarray:
+    """Holders that wait and still hold their seat below a school they rank higher."""
+    held = np.flatnonzero(later.held_arc)
+    above = np.zeros(later.problem.applicant_count, dtype=bool)
+    owner = later.problem.arc_applicant()[held]
+    above[owner] = held > later.problem.arc_start[owner]
+    stayed = later.continuing & (allocation.assigned_school == later.held_school)
+    return stayed & (later.response == "wait") & above
 
 
 def round_block(previous: PreviousRun, later: LaterRoundProblem, allocation: Allocation,
@@ -113,8 +123,7 @@ def round_block(previous: PreviousRun, later: LaterRoundProblem, allocation: All
         "declined_this_round": int((holder & (response == "decline")).sum()
                                    + (~holder & ~link.previously_declined
                                       & (response == "decline")).sum()),
-        "still_waiting": int((later.continuing & (response == "wait")
-                              & (final == later.held_school)).sum()),
+        "still_waiting": int(frame_waiting(later, allocation).sum()),
         "late_applicants": int(later.late.sum()),
         "late_applicants_placed": int((later.late & placed).sum()),
         "unplaced": int((~placed & (problem.exclusion == "")).sum()),

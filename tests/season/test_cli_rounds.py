@@ -148,3 +148,25 @@ def test_lottery_needs_after(tmp_path):
     outcome = helpers.run_cli("run", scenario, "--out", tmp_path / "out", "--lottery",
                               "reversed", "--no-reports", "-q")
     expect_refusal(outcome, tmp_path / "out", "command line::--lottery:")
+
+
+def test_explain_tells_a_moved_and_a_waiting_family_why(first_round, tmp_path):
+    scenario, run1 = first_round
+    helpers.write_table(scenario / "responses.csv", [
+        {"applicant_id": "a1", "response": "decline"}, {"applicant_id": "a3", "response": "wait"},
+        {"applicant_id": "a7", "response": "wait"}])
+    assert later(scenario, run1, tmp_path / "run2").exit_code == 0
+    moves = table(tmp_path / "run2" / "moves.csv")
+    moved = moves.loc[moves["from_school_id"] != ""].iloc[0]
+    story = helpers.run_cli("explain", tmp_path / "run2", moved["applicant_id"], "--lang", "en")
+    assert story.exit_code == 0, story.stderr
+    assert f"held before this round: {moved['from_school_id']}; response: wait" in story.stdout
+    assert "was given up by a family that declined" in story.stdout
+    assert f"(this child): {moved['from_school_id']} -> {moved['to_school_id']}" in story.stdout
+    assert "a1" not in story.stdout.replace(moved["applicant_id"], "")  # nobody else named
+    assignments = table(tmp_path / "run2" / "assignments.csv")
+    waiting = assignments.loc[assignments["reason"].str.contains("still waiting"),
+                              "applicant_id"].iloc[0]
+    story = helpers.run_cli("explain", tmp_path / "run2", waiting, "--lang", "en")
+    assert story.exit_code == 0, story.stderr
+    assert "ahead of it on the waiting list" in story.stdout

@@ -60,6 +60,7 @@ class LaterRoundResult(RunResult):
 
     later: LaterRoundProblem | None = None
     moves: pd.DataFrame | None = None
+    previous_capacity: np.ndarray | None = None
 
 
 def run_after(folder: str | Path, previous_dir: str | Path, lottery: str = "same",
@@ -246,7 +247,8 @@ def _finish(loaded: LoadedScenario, previous: PreviousRun, link: RosterLink,
     timings["tables"] = time.perf_counter() - clock
     manifest = _round_manifest(loaded, problem, timings, previous, lottery, responses_path)
     return LaterRoundResult(loaded, problem, allocation, checks, assignments, school_table,
-                            summary, manifest, timings, later=later, moves=moves)
+                            summary, manifest, timings, later=later, moves=moves,
+                            previous_capacity=link.previous_capacity)
 
 
 def _round_manifest(loaded: LoadedScenario, problem: CompiledProblem,

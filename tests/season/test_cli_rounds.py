@@ -170,3 +170,26 @@ def test_explain_tells_a_moved_and_a_waiting_family_why(first_round, tmp_path):
     story = helpers.run_cli("explain", tmp_path / "run2", waiting, "--lang", "en")
     assert story.exit_code == 0, story.stderr
     assert "ahead of it on the waiting list" in story.stdout
+
+
+def test_reports_gain_a_round_section(first_round, tmp_path):
+    scenario, run1 = first_round
+    helpers.write_table(scenario / "responses.csv", [
+        {"applicant_id": "a1", "response": "decline"}, {"applicant_id": "a3", "response": "wait"}])
+    outcome = helpers.run_cli("run", scenario, "--out", tmp_path / "run2", "--after", run1,
+                              "--lang", "en", "-q")
+    assert outcome.exit_code == 0, outcome.stderr
+    page = (tmp_path / "run2" / "report.html").read_text(encoding="utf-8")
+    for title in ("This round at a glance", "Seats freed and filled by school",
+                  "Vacancy chains by length", "Not computed for a later round"):
+        assert title in page
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(tmp_path / "run2" / "report.xlsx", read_only=True)
+    sheet = workbook["round schools"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    header = next(sheet.iter_rows(max_row=1, values_only=True))
+    freed = header.index("freed_by_declines")
+    assert rows["A"][freed] == 1  # a1 gave up its seat at A
+    manifest = json.loads((tmp_path / "run2" / "manifest.json").read_text(encoding="utf-8"))
+    assert {"report.html", "report.xlsx", "moves.csv"} <= set(manifest["outputs"])

@@ -45,7 +45,12 @@ from allocator.pipeline.tables import assignments_table, schools_table, summary_
 from allocator.policy.tiers import tie_break_rank
 from allocator.problem.compile import compile_problem
 from allocator.problem.compiled import CompiledProblem
-from allocator.problem.later import HeldSeats, LaterRoundProblem, later_round_problem
+from allocator.problem.later import (
+    HeldSeats,
+    LaterRoundProblem,
+    later_round_problem,
+    round_capacity,
+)
 from allocator.solvers.later_round import allocate_later_round, later_round_refusal
 from allocator.solvers.result import Allocation
 from allocator.verify.checks import all_passed
@@ -183,11 +188,12 @@ def _check_held_seats(loaded: LoadedScenario, problem: CompiledProblem, link: Ro
     """A plan below the seats held there, or a holder now excluded, is an input error."""
     holding = (link.previous_school >= 0) & (link.response != "decline")
     held = np.bincount(link.previous_school[holding], minlength=problem.school_count)
-    short = np.flatnonzero(held > problem.school_capacity)
+    capacity = round_capacity(problem, link.response == "decline")
+    short = np.flatnonzero(held > capacity)
     schools_file = next(p.name for p in loaded.scenario.input_files if p.stem == "schools")
     for school in short.tolist():
         problems.add(schools_file, school + 2, "capacity",
-                     f"school {problem.school_ids[school]}: plan {problem.school_capacity[school]}"
+                     f"school {problem.school_ids[school]}: plan {capacity[school]}"
                      f" is below the {held[school]} seats continuing applicants hold there "
                      "(decline seats in responses.csv or keep the plan)", kind="plan cut")
     excluded = np.flatnonzero(holding & (problem.exclusion != ""))

@@ -130,10 +130,21 @@ def later_round_problem(problem: CompiledProblem, seats: HeldSeats, *, explicit:
     truncated, held_arc = _truncate(keyed, held_school, response, lottery)
     round_problem = replace(
         truncated, applicant_group=_round_groups(problem, held_school, response),
-        exclusion=np.where(response == "decline", DECLINED, problem.exclusion).astype(object))
+        exclusion=np.where(response == "decline", DECLINED, problem.exclusion).astype(object),
+        school_capacity=round_capacity(problem, response == "decline"))
     solve = replace(round_problem, arc_priority=_held_first(round_problem, held_arc))
     return LaterRoundProblem(round_problem, solve, held_arc, held_school, response,
                              seats.late.astype(bool))
+
+
+def round_capacity(problem: CompiledProblem, declined: np.ndarray) -> np.ndarray:
+    """Seats per school this round: the plan, raised for certified children (tier 0) that
+    put the school first, as a first round would, not counting those who declined."""
+    if not problem.first_tier_up_to_ceiling:
+        return problem.school_capacity
+    exclusion = np.where(declined, DECLINED, problem.exclusion).astype(object)
+    return replace(problem, exclusion=exclusion).with_capacity(
+        problem.school_plan, problem.school_ceiling).school_capacity
 
 
 def _round_rank(rank: np.ndarray, late: np.ndarray, late_after_on_time: bool) -> np.ndarray:

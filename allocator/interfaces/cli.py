@@ -155,7 +155,8 @@ def explain(
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
         result = rerun_recorded(run_dir)
-        if getattr(result, "later", None) is not None:  # a later round: moves, waiting lists
+        from allocator.pipeline.after import LaterRoundResult
+        if isinstance(result, LaterRoundResult):  # a later round: moves, waiting lists
             from allocator.pipeline.round_story import render_round_story, round_story
             out.print(render_round_story(round_story(result, applicant_id), lang),
                       markup=False)

@@ -235,10 +235,11 @@ def _finish(loaded: LoadedScenario, previous: PreviousRun, link: RosterLink,
         problem.applicant_ids, problem.school_ids, link.previous_school,
         allocation.assigned_school, (link.previous_school >= 0) & (later.response == "decline"),
         problem.tie_rank, link.previous_capacity, problem.school_capacity))
-    summary = {
+    counts = summary_counts(assignments, school_table)
+    counts["declined"] = int((assignments["status"] == "declined").sum())
+    summary: dict[str, Any] = {
         "scenario": scenario.settings.name, "seed": loaded.seed, "policy": loaded.policy.name,
-        "mechanism": loaded.mechanism.name,
-        "counts": summary_counts(assignments, school_table),
+        "mechanism": loaded.mechanism.name, "counts": counts,
         "mechanism_statistics": {key: plain(value)
                                  for key, value in sorted(allocation.statistics.items())},
         "guarantee": guarantee_ledger(problem, allocation, scenario.applicants),
@@ -249,7 +250,6 @@ def _finish(loaded: LoadedScenario, previous: PreviousRun, link: RosterLink,
         "verification": {"passed": all_passed(checks),
                          "checks": [check.to_dict() for check in checks]},
     }
-    summary["counts"]["declined"] = int((assignments["status"] == "declined").sum())
     timings["tables"] = time.perf_counter() - clock
     manifest = _round_manifest(loaded, problem, timings, previous, lottery, responses_path)
     return LaterRoundResult(loaded, problem, allocation, checks, assignments, school_table,

@@ -12,11 +12,12 @@ Tables (also sheets of ``report.xlsx``):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import pandas as pd
 
+from allocator.pipeline.after import LaterRoundResult
 from allocator.pipeline.run import RunResult
 from allocator.verify.checks import preferred_arcs
 
@@ -30,16 +31,16 @@ TITLES = {
 }
 
 
-def is_later_round(result: RunResult) -> bool:
+def is_later_round(result: RunResult) -> TypeGuard[LaterRoundResult]:
     """Whether ``result`` is a later round (it carries the round's problem)."""
-    return getattr(result, "later", None) is not None
+    return isinstance(result, LaterRoundResult) and result.later is not None
 
 
-def round_tables(result: RunResult) -> dict[str, pd.DataFrame]:
+def round_tables(result: LaterRoundResult) -> dict[str, pd.DataFrame]:
     """The round's report tables, keyed by sheet name."""
     return {"round summary": _summary(result.summary["round"]),
             "round schools": seats_by_school(result),
-            "round chains": chain_lengths(getattr(result, "moves", None))}
+            "round chains": chain_lengths(result.moves)}
 
 
 def _summary(block: dict[str, Any]) -> pd.DataFrame:
@@ -52,9 +53,10 @@ def _summary(block: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
-def seats_by_school(result: RunResult) -> pd.DataFrame:
+def seats_by_school(result: LaterRoundResult) -> pd.DataFrame:
     """Per school: seats held before, freed, left, added, filled, idle, waiting list."""
     later = result.later
+    assert later is not None
     problem, allocation = later.problem, result.allocation
     count = problem.school_count
     assignments = result.assignments
@@ -85,11 +87,10 @@ def seats_by_school(result: RunResult) -> pd.DataFrame:
     })
 
 
-def _previous_capacity(result: RunResult) -> np.ndarray:
+def _previous_capacity(result: LaterRoundResult) -> np.ndarray:
     """Seats per school in the previous round (this round's plan when unknown)."""
-    previous = getattr(result, "previous_capacity", None)
-    if previous is not None:
-        return previous
+    if result.previous_capacity is not None:
+        return result.previous_capacity
     return result.schools["capacity"].to_numpy()
 
 

@@ -73,7 +73,7 @@ def build_report(result: RunResult, lang: str = "zh", classes: int = DEFAULT_CLA
     workbook_metrics = report.tables["metrics"]["by"].isin(["county", "category"])
     size = result.problem.applicant_count
     later_round = rounds.is_later_round(result)
-    if later_round:  # first-round re-solves would ignore the seats held
+    if rounds.is_later_round(result):  # first-round re-solves would ignore the seats held
         report.tables.update(rounds.round_tables(result))
         report.notes["fairness"] = report.notes["recommendations"] = (
             rounds.TITLES[lang]["not_for_round"])

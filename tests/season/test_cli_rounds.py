@@ -193,3 +193,25 @@ def test_reports_gain_a_round_section(first_round, tmp_path):
     assert rows["A"][freed] == 1  # a1 gave up its seat at A
     manifest = json.loads((tmp_path / "run2" / "manifest.json").read_text(encoding="utf-8"))
     assert {"report.html", "report.xlsx", "moves.csv"} <= set(manifest["outputs"])
+
+
+def test_everyone_waiting_with_nothing_changed_moves_nobody(tmp_path):
+    scenario = helpers.copy_tiny(tmp_path / "scenario")
+    shanxi = helpers.REPO / "allocator" / "policy" / "builtin" / "shanxi-2025.yaml"
+    (scenario / "policy.yaml").write_text(
+        shanxi.read_text(encoding="utf-8") + "\nrounds: {default_response: wait}\n",
+        encoding="utf-8")
+    settings = (scenario / "scenario.yaml").read_text(encoding="utf-8")
+    (scenario / "scenario.yaml").write_text(
+        settings.replace("policy: shanxi-2025", "policy: policy.yaml"), encoding="utf-8")
+    assert helpers.run_cli("run", scenario, "--out", tmp_path / "run1", "--no-reports",
+                           "-q").exit_code == 0
+    for lottery in ("same", "reversed"):
+        out = tmp_path / f"run2-{lottery}"
+        outcome = later(scenario, tmp_path / "run1", out, "--lottery", lottery)
+        assert outcome.exit_code == 0, outcome.stderr
+        after = table(out / "assignments.csv")
+        assert set(after.loc[after["previous_school_id"] != "", "response"]) == {"wait"}
+        assert table(out / "moves.csv").empty
+        assert (after["school_id"] == table(tmp_path / "run1" / "assignments.csv")["school_id"]
+                ).all()

@@ -64,7 +64,7 @@ def season_folders(root: Path, seed: int, applicants: int, late_share: float,
     return first, later, roster[late]
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(1, 10_000), applicants=st.integers(150, 600),
        late_share=st.sampled_from([0.0, 0.05, 0.15]), added=st.integers(0, 3),
        shares=st.tuples(st.floats(0, 0.3), st.floats(0, 0.5)),

@@ -128,7 +128,7 @@ def plain_deferred_acceptance(lists, capacity, key) -> dict[str, str]:
     return result
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seasons())
 def test_later_round_equals_plain_reference(case):
     with tempfile.TemporaryDirectory() as temporary:

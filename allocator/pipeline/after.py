@@ -33,7 +33,7 @@ from allocator.pipeline.previous import (
     read_previous_run,
     read_responses,
 )
-from allocator.pipeline.round_tables import round_assignments, round_block
+from allocator.pipeline.round_tables import round_assignments, round_block, round_schools
 from allocator.pipeline.run import (
     Progress,
     RunResult,
@@ -230,7 +230,8 @@ def _finish(loaded: LoadedScenario, previous: PreviousRun, link: RosterLink,
     scenario, problem = loaded.scenario, later.problem
     base = assignments_table(problem, allocation, scenario.schools, scenario.applicants)
     assignments = round_assignments(base, later, allocation, link, previous.assignments)
-    school_table = schools_table(problem, allocation, scenario.schools)
+    school_table = round_schools(schools_table(problem, allocation, scenario.schools), later,
+                                 allocation)
     moves = vacancy_chains(SeatChanges(
         problem.applicant_ids, problem.school_ids, link.previous_school,
         allocation.assigned_school, (link.previous_school >= 0) & (later.response == "decline"),

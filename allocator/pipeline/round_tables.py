@@ -9,7 +9,10 @@ import pandas as pd
 
 from allocator.pipeline.moves import MOVE_COLUMNS
 from allocator.pipeline.previous import PreviousRun, RosterLink
-from allocator.problem.later import LaterRoundProblem
+from allocator.pipeline.tables import school_outcomes
+from allocator.policy.lottery import lottery_numbers
+from allocator.problem.compiled import TIE_MASK, TIER_SHIFT
+from allocator.problem.later import PRIVATE_TIER_NAME, LaterRoundProblem
 from allocator.solvers.result import Allocation
 
 #: Columns CONTRACT.md adds to ``assignments.csv`` in a later round.
@@ -79,6 +82,27 @@ def _copy_previous(frame: pd.DataFrame, rows: np.ndarray, previous_row: np.ndarr
                                                     errors="coerce").to_numpy(dtype=np.float64)
         else:
             frame.loc[rows, column] = text
+
+
+def round_schools(table: pd.DataFrame, later: LaterRoundProblem,
+                  allocation: Allocation) -> pd.DataFrame:
+    """``schools.csv`` of a later round: a private school's cut-off lottery number read
+    with this round's lottery order (reversed, or late applicants last)."""
+    problem = later.problem
+    if not problem.tier_names or problem.tier_names[-1] != PRIVATE_TIER_NAME:
+        return table
+    worst = school_outcomes(problem, allocation)["worst_key"].to_numpy()
+    private = ((worst >= 0) & (((worst >> TIER_SHIFT) & 0xFF) == len(problem.tier_names) - 1)
+               & (table["cutoff_lottery"] != "").to_numpy())
+    if not private.any():
+        return table
+    by_rank = np.empty(problem.applicant_count, dtype=np.int64)
+    by_rank[later.lottery_rank] = np.arange(problem.applicant_count)
+    holder = by_rank[np.clip(worst[private] & TIE_MASK, 0, problem.applicant_count - 1)]
+    table = table.copy()
+    table.loc[private, "cutoff_lottery"] = [
+        f"{value:.10f}" for value in lottery_numbers(problem.draws)[holder]]
+    return table
 
 
 def frame_waiting(later: LaterRoundProblem, allocation: Allocation) -> np.ndarray:

@@ -91,6 +91,8 @@ class LaterRoundProblem:
         accepts as one when any member accepts).
     late : np.ndarray
         Late applicants.
+    lottery_rank : np.ndarray
+        Rank in this round's lottery order (the private-school round's tie-break).
     """
 
     problem: CompiledProblem
@@ -99,6 +101,7 @@ class LaterRoundProblem:
     held_school: np.ndarray
     response: np.ndarray
     late: np.ndarray
+    lottery_rank: np.ndarray
 
     @property
     def continuing(self) -> np.ndarray:
@@ -134,7 +137,7 @@ def later_round_problem(problem: CompiledProblem, seats: HeldSeats, *, explicit:
         school_capacity=round_capacity(problem, response == "decline"))
     solve = replace(round_problem, arc_priority=_held_first(round_problem, held_arc))
     return LaterRoundProblem(round_problem, solve, held_arc, held_school, response,
-                             seats.late.astype(bool))
+                             seats.late.astype(bool), lottery)
 
 
 def round_capacity(problem: CompiledProblem, declined: np.ndarray) -> np.ndarray:

@@ -77,18 +77,29 @@ def test_guarantees_hold_on_random_counties(seed, applicants, late_share, added,
 
 def test_guarantees_with_sweep_private_round_and_twins(tmp_path):
     """A county large enough for the sweep, private schools and twin groups in round 1."""
-    first_result = check_season(tmp_path, 11, 4000, 0.05, 2, (0.1, 0.5), "reversed",
-                                twins=60)
+    first_result, result = check_season(tmp_path, 11, 4000, 0.05, 2, (0.1, 0.5), "reversed",
+                                        twins=60)
     codes = set(first_result.assignments["reason_code"])
     assert {"sweep", "private_round"} <= codes
     assert (first_result.assignments.groupby(
         first_result.loaded.scenario.applicants["sibling_group"].to_numpy())["school_id"]
         .nunique().drop("", errors="ignore") == 1).all()
+    # a private school's cut-off is the last admitted in this round's order: late applicants
+    # last, then the reversed lottery (the lowest published number last)
+    schools = result.schools
+    private = schools[(schools["kind"] == "private") & (schools["cutoff_lottery"] != "")]
+    assert len(private)
+    placed = result.assignments[result.assignments["status"] == "placed"]
+    for school, cutoff in zip(private["school_id"], private["cutoff_lottery"], strict=True):
+        admitted = placed[placed["school_id"] == school]
+        last = admitted.assign(lottery=admitted["lottery"].astype(float)).sort_values(
+            ["late", "lottery"], ascending=[True, False]).iloc[-1]
+        assert abs(float(cutoff) - last["lottery"]) < 2e-10
 
 
 def check_season(root: Path, seed: int, applicants: int, late_share: float, added: int,
                  shares: tuple[float, float], lottery: str, twins: int = 0):
-    """Run two rounds and check every guarantee from the tables; return the first round."""
+    """Run two rounds and check every guarantee from the tables; return both results."""
     first, later_folder, late = season_folders(root, seed, applicants, late_share, added,
                                                twins)
     first_result = run_scenario(first)
@@ -130,4 +141,4 @@ def check_season(root: Path, seed: int, applicants: int, late_share: float, adde
     kept = after.loc[after["status"] == "placed", "school_id"].groupby(
         grouped[(after["status"] == "placed").to_numpy()]).nunique().drop("", errors="ignore")
     assert (kept == 1).all()  # twins keep or move as one
-    return first_result
+    return first_result, result

@@ -98,6 +98,11 @@ def _print_summary(summary: dict, written: Path, seconds: float) -> None:
     table.add_row("schools oversubscribed",
                   f"{counts['schools_oversubscribed']:,} of {counts['schools']:,}")
     table.add_row("surplus seats", f"{counts['surplus_seats']:,} of {counts['capacity']:,}")
+    if "round" in summary:  # a later round (--after)
+        block = summary["round"]
+        table.add_row(f"round {block['number']} ({block['lottery']} lottery)",
+                      f"{block['applicants_moved']:,} moved, {block['newly_placed']:,} newly "
+                      f"placed, {block['declined']:,} declined")
     verification = summary["verification"]
     failed = [c["name"] for c in verification["checks"] if c["required"] and not c["passed"]]
     table.add_row("verification", "passed" if verification["passed"] else

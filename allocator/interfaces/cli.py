@@ -64,6 +64,10 @@ def run(
     reports: Annotated[bool, typer.Option(
         "--reports/--no-reports",
         help="also write report.html, report.xlsx, disclosure and ledger files")] = True,
+    after: Annotated[Path | None, typer.Option(
+        "--after", help="later round: the run folder of the previous round")] = None,
+    lottery: Annotated[str, typer.Option(
+        "--lottery", help="later round: same (default) or reversed lottery order")] = "same",
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
     from allocator.pipeline.output_folder import check_output_folder
@@ -74,22 +78,35 @@ def run(
     if lang not in ("zh", "en"):
         err.print(f"unknown language '{lang}': choose zh or en")
         raise typer.Exit(EXIT_INVALID_INPUT)
+    if lottery not in ("same", "reversed") or (lottery != "same" and after is None):
+        print(f"command line::--lottery: '{lottery}' needs --after and is same or reversed",
+              file=sys.stderr)
+        raise typer.Exit(EXIT_INVALID_INPUT)
 
     started = time.perf_counter()
     try:
         with reported_output_errors(), err.status("starting", spinner="dots") as status:
-            check_output_folder(out_dir, [scenario])  # refuse before the work, not after
+            # refuse before the work, not after; a later round may not replace its previous run
+            check_output_folder(out_dir, [scenario] if after is None else [scenario, after])
             def progress(step: str) -> None:
                 if not quiet:
                     status.update(step)
-            result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
-            progress("writing the run folder")
             writers = []
             if reports:  # the reports' stack (plots, templates, workbook) only when asked
                 from allocator.reports.writer import report_writer
 
                 writers.append(report_writer(lang))
-            written = write_run(portable(result, out_dir), out_dir, extra_writers=writers)
+            if after is None:
+                result = run_scenario(scenario, seed=seed, mechanism=mechanism,
+                                      progress=progress)
+            else:
+                from allocator.pipeline.after import run_after, write_moves
+                result = run_after(scenario, after, lottery, seed=seed, mechanism=mechanism,
+                                   progress=progress)
+                writers.insert(0, write_moves)
+            progress("writing the run folder")
+            written = write_run(portable(result, out_dir), out_dir, extra_writers=writers,
+                                inputs=[] if after is None else [after])
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
@@ -110,6 +127,11 @@ def _print_summary(summary: dict, written: Path, seconds: float) -> None:
     table.add_row("schools oversubscribed",
                   f"{counts['schools_oversubscribed']:,} of {counts['schools']:,}")
     table.add_row("surplus seats", f"{counts['surplus_seats']:,} of {counts['capacity']:,}")
+    if "round" in summary:  # a later round (--after)
+        block = summary["round"]
+        table.add_row(f"round {block['number']} ({block['lottery']} lottery)",
+                      f"{block['applicants_moved']:,} moved, {block['newly_placed']:,} newly "
+                      f"placed, {block['declined']:,} declined")
     verification = summary["verification"]
     failed = [c["name"] for c in verification["checks"] if c["required"] and not c["passed"]]
     table.add_row("verification", "passed" if verification["passed"] else
@@ -170,6 +192,12 @@ def explain(
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
         result = rerun_recorded(run_dir, scenario)
+        from allocator.pipeline.after import LaterRoundResult
+        if isinstance(result, LaterRoundResult):  # a later round: moves, waiting lists
+            from allocator.pipeline.round_story import render_round_story, round_story
+            out.print(render_round_story(round_story(result, applicant_id), lang),
+                      markup=False)
+            return
         story = applicant_story(result, applicant_id)
     except InputError as error:
         _report_input_error(error)

@@ -187,6 +187,16 @@ PRIORITIES = TableSchema("priorities", key=None, columns=(
            description_zh="该校的优先顺位，1 = 最优先", aliases_zh=("顺位",)),
 ))
 
+#: Answers of placed families after the results are published (later rounds).
+RESPONSE_WORDS: tuple[str, ...] = ("accept", "wait", "decline")
+
+RESPONSES = TableSchema("responses", key="applicant_id", columns=(
+    Column("applicant_id", "id", "always", "application number of a previous-run applicant"),
+    Column("response", "choice", "always",
+           "accept (keep the seat), wait (keep it and wait for a higher choice) or decline "
+           "(give up the seat or the application)", choices=RESPONSE_WORDS),
+))
+
 #: Columns a portal may send that must never be written to any output.
 PERSONAL_COLUMNS: tuple[str, ...] = ("name", "applicant_name", "national_id", "id_number")
 #: Columns the portal's store adds to a roster (README, "Portal batch job"): read by the

@@ -36,11 +36,17 @@ def rerun_recorded(run_dir: str | Path, scenario: str | Path | None = None) -> R
         raise ValueError(f"{manifest_path} not found: is this a run folder?")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     folder = locate_inputs(run_dir, manifest, None if scenario is None else Path(scenario))
-    result = run_scenario(folder, seed=manifest["seed"], mechanism=manifest["mechanism"])
+    if "round" in manifest:  # a later round: re-run it after its previous run
+        from allocator.pipeline.after import run_after
+
+        result = run_after(folder, manifest["round"]["after"], manifest["round"]["lottery"],
+                           seed=manifest["seed"], mechanism=manifest["mechanism"])
+    else:
+        result = run_scenario(folder, seed=manifest["seed"], mechanism=manifest["mechanism"])
     written = run_dir / "assignments.csv"
     if written.is_file() and written.read_bytes() != frame_text(
             result.assignments).encode("utf-8"):
         raise ValueError(f"re-running the recorded inputs does not reproduce {written} "
-                         "(another engine version, or a run that is not a first-round "
-                         "allocation of these inputs): the story would not be this run's")
+                         "(another engine version, or inputs that are not this run's): "
+                         "the story would not be this run's")
     return result

@@ -30,7 +30,7 @@ from allocator.pipeline.tables import stage_tiers
 from allocator.pipeline.write import write_csv
 from allocator.problem.compile import PRIVATE_TIER_NAME
 
-from . import disclosure, ledger, metrics, plots
+from . import disclosure, ledger, metrics, plots, rounds
 from .fairness import cost_of_fairness
 from .frames import applicant_frame, schools_frame
 from .labels import text
@@ -78,11 +78,18 @@ def build_report(result: RunResult, lang: str = "zh", classes: int = DEFAULT_CLA
                               for by in metrics.GROUPINGS], ignore_index=True)})
     workbook_metrics = report.tables["metrics"]["by"].isin(["county", "category"])
     size = result.problem.applicant_count
-    if size <= FAIRNESS_LIMIT:
+    later_round = rounds.is_later_round(result)
+    if rounds.is_later_round(result):  # first-round re-solves would ignore the seats held
+        report.tables.update(rounds.round_tables(result))
+        report.notes["fairness"] = report.notes["recommendations"] = (
+            rounds.TITLES[lang]["not_for_round"])
+    elif size <= FAIRNESS_LIMIT:
         report.tables["fairness"] = cost_of_fairness(result)
     else:
         report.notes["fairness"] = text("not_computed", lang) + "allocator fairness"
-    if size <= RECOMMEND_LIMIT:
+    if later_round:
+        pass
+    elif size <= RECOMMEND_LIMIT:
         report.tables["recommendations"] = recommend_classes(result, classes)
     else:
         report.notes["recommendations"] = text("not_computed", lang) + "allocator recommend"
@@ -162,6 +169,10 @@ def _sections(report: Report) -> list[dict]:
     warnings = tables["warnings"]
     sections.append({"title": text("warnings", lang),
                      "table": table_html(warnings[warnings["level"] != ""], lang)})
+    if rounds.is_later_round(result):
+        sections[:0] = [{"title": rounds.TITLES[lang][key], "table": table_html(
+            tables["round summary" if key == "round" else key], lang)}
+            for key in ("round", "round schools", "round chains")]
     return sections
 
 

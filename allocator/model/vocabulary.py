@@ -80,6 +80,18 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "class_size_compliance": ("班额达标率", "Class-size compliance"),
 }
 
+#: Suffixes of composed column names (comparisons) -> (Chinese, English) templates.
+SUFFIXES: dict[str, tuple[str, str]] = {
+    "_before": ("{}（调整前）", "{} before"), "_after": ("{}（调整后）", "{} after"),
+    "_change": ("{}（变化）", "{} change"),
+}
+COLUMNS.update({
+    "run": ("方案", "Scenario"), "why": ("变化原因", "Why"), "dimension": ("维度", "Dimension"),
+    "first_choice": ("第一志愿录取", "Placed at first choice"),
+    "applicants": ("报名人数", "Applicants"), "excluded_count": ("不参与分配", "Excluded"),
+    "swept": ("全县统筹录取", "Placed by the sweep"), "schools": ("学校数", "Schools"),
+})
+
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
 PREFIXES: dict[str, tuple[str, str]] = {
     "demand_": ("需求：{}", "Demand: {}"), "placed_": ("录取：{}", "Placed: {}"),
@@ -108,6 +120,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "county": ("区县", "county"), "school": ("学校", "school"), "zone": ("片区", "zone"),
     "category": ("类别", "category"), "none": ("无", "none"),
     "true": ("是", "yes"), "false": ("否", "no"),
+    "changed": ("有变化", "changed"), "new": ("新建", "new"), "closed": ("停办", "closed"),
     "private_lottery": ("民办摇号", "private lottery"),
     "stated_choice": ("志愿", "stated choice"), "sibling_group": ("随兄弟姐妹", "with siblings"),
     "martyr": ("烈士子女", "martyrs' children"), "military": ("军人子女", "servicemen's children"),
@@ -124,7 +137,8 @@ _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswit
 #: Columns whose values are categorical words to translate.
 CATEGORICAL = frozenset({"route", "level", "stage", "kind", "status", "mechanism", "by",
                          "metric", "reason_code", "oversubscribed", "group", "cutoff_tier_name",
-                         "tier_name", "category"})
+                         "tier_name", "category", "dimension", "tier_name_before",
+                         "tier_name_after", "reason_code_before", "reason_code_after"})
 
 _RATE = re.compile(r"(_rate|_share|_closed|_together|_compliance)$")
 
@@ -140,6 +154,9 @@ def column_label(name: str, lang: str, tiers: Mapping[str, str] | None = None) -
     index, tiers = _index(lang), tiers or {}
     if name in COLUMNS:
         return COLUMNS[name][index]
+    for suffix, templates in SUFFIXES.items():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return templates[index].format(column_label(name[:-len(suffix)], lang, tiers))
     for prefix, templates in PREFIXES.items():
         if name.startswith(prefix):
             return templates[index].format(value_label(name[len(prefix):], lang, tiers))
@@ -190,6 +207,8 @@ def localise(frame: pd.DataFrame, lang: str, tiers: Mapping[str, str] | None = N
         values = shown[column]
         if column == "reason" and lang != "en":
             shown[column] = [reason_text(str(v), lang, tiers) if v == v else "" for v in values]
+        elif column == "why" and lang != "en":
+            shown[column] = [why_text(str(v), lang, tiers) if v == v else "" for v in values]
         elif column in CATEGORICAL or values.dtype == bool:
             shown[column] = [value_label(str(v).lower() if isinstance(v, bool) else str(v),
                                          lang, tiers) if v is not None and v == v else ""
@@ -299,5 +318,30 @@ def reason_text(reason: str, lang: str, tiers: Mapping[str, str] | None = None) 
                 filled = filled.replace("\x00c1", tiers.get(groups[0],
                                                              value_label(groups[0], lang)))
             return filled
+        text = re.sub(pattern, replace, text)
+    return text
+
+
+#: Why a child's school changed between two runs (allocator/scenarios/compare.py).
+_WHY_PARTS: tuple[tuple[str, str], ...] = (
+    (r"plan changed at (\S+)", r"\1 招生计划变化"),
+    (r"priority tier changed: (\w+) -> (\w+)", "录取类别变化：{1} → {2}"),
+    (r"new applicant \(demand change\)", "新增报名（需求变化）"),
+    (r"chain: a seat was freed or taken by others' moves", "连锁变化：他人变动腾出或占用了学位"),
+)
+
+
+def why_text(why: str, lang: str, tiers: Mapping[str, str] | None = None) -> str:
+    """Why a child moved between two runs, in ``lang`` (written in English)."""
+    _index(lang)
+    if lang == "en" or not why:
+        return why
+    text = why
+    for pattern, template in _WHY_PARTS:
+        def replace(match: re.Match, template: str = template) -> str:
+            groups = [value_label(group, lang, tiers) for group in match.groups()]
+            if "{1}" in template:
+                return template.replace("{1}", groups[0]).replace("{2}", groups[1])
+            return match.expand(template)
         text = re.sub(pattern, replace, text)
     return text

@@ -90,6 +90,13 @@ COLUMNS.update({
     "first_choice": ("第一志愿录取", "Placed at first choice"),
     "applicants": ("报名人数", "Applicants"), "excluded_count": ("不参与分配", "Excluded"),
     "swept": ("全县统筹录取", "Placed by the sweep"), "schools": ("学校数", "Schools"),
+    "surplus_seats": ("余额学位", "Surplus seats"),
+    "schools_oversubscribed": ("超额报名学校", "Schools oversubscribed"),
+    "schools_full": ("满额学校", "Schools full"),
+    "distance_km_mean": ("平均就学距离（公里）", "Mean distance (km)"),
+    "distance_km_p95": ("95% 就学距离（公里）", "95th percentile distance (km)"),
+    "distance_km_median": ("就学距离中位数（公里）", "Median distance (km)"),
+    "distance_km_max": ("最远就学距离（公里）", "Longest distance (km)"),
 })
 
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
@@ -171,6 +178,8 @@ def value_label(value: str, lang: str, tiers: Mapping[str, str] | None = None) -
         return VALUES[value][_index(lang)]
     if value in _METRIC_VALUES:
         return _METRIC_VALUES[value][_index(lang)]
+    if value in COLUMNS:  # metric names of comparisons are summary counts
+        return COLUMNS[value][_index(lang)]
     return value
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from allocator.model.vocabulary import localise, why_text
+from allocator.model.vocabulary import column_label, localise, why_text
 from allocator.scenarios.compare import Comparison
 
 _WORDS = {
@@ -52,7 +52,7 @@ def comparison_html(comparison: Comparison, lang: str = "zh",
             parts.append(f"<h3>{html.escape(words['changes'].format(run=run))}</h3>"
                          f"<ul>{items}</ul>")
     parts.append(f"<h2>{words['metrics']}</h2>" + table(comparison.metrics))
-    parts.append(_plots(comparison, words, lang))
+    parts.append(_plots(comparison, words, lang, tiers))
     parts.append(f"<h2>{words['schools']}</h2>" + table(comparison.schools))
     summary = (comparison.movers.groupby(["run", "why"]).size().rename("children")
                .reset_index())
@@ -71,7 +71,8 @@ def comparison_html(comparison: Comparison, lang: str = "zh",
             f"<body>{body}</body></html>\n")
 
 
-def _plots(comparison: Comparison, words: dict[str, str], lang: str) -> str:
+def _plots(comparison: Comparison, words: dict[str, str], lang: str,
+           tiers: Mapping[str, str] | None = None) -> str:
     """Bar charts: change of admissions by school, and movers by reason."""
     from allocator.reports.fonts import configure_matplotlib
 
@@ -85,13 +86,17 @@ def _plots(comparison: Comparison, words: dict[str, str], lang: str) -> str:
                                     fill_value=0)
         pivot.plot.bar(ax=axes[0])
     axes[0].set_title(words["admitted_change"])
+    axes[0].set_xlabel(column_label("school_id", lang))
     axes[0].set_ylabel(words["count"])
     movers = comparison.movers
     if len(movers):
         counts = movers.groupby(["why", "run"]).size().unstack(fill_value=0)
-        counts.index = [why_text(text, lang)[:40] for text in counts.index]
+        counts.index = [why_text(text, lang, tiers)[:40] for text in counts.index]
         counts.plot.barh(ax=axes[1])
     axes[1].set_title(words["movers_by_reason"])
+    for axis in axes:
+        if axis.get_legend() is not None:
+            axis.get_legend().set_title(column_label("run", lang))
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=80)

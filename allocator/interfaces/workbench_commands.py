@@ -50,13 +50,15 @@ def workbench(
     loaded = bench.engine.loaded.scenario
     _, layers = map_geometry(scenario, loaded.schools, loaded.applicants)
     access = token or secrets.token_urlsafe(24)
+    application = create_app(bench, access, layers)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))
+    listener.listen(128)  # connections wait in the backlog from the moment the address prints
     bound = listener.getsockname()[1]
     print(f"http://{host}:{bound}/?token={access}", flush=True)
     print(f"workbench folder: {folder}; stop with Ctrl+C", file=sys.stderr, flush=True)
-    config = uvicorn.Config(create_app(bench, access, layers), log_level="warning")
+    config = uvicorn.Config(application, log_level="warning")
     uvicorn.Server(config).run(sockets=[listener])
 
 

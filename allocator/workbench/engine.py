@@ -12,7 +12,9 @@ new or closed schools and policy switches take the command's full path
 
 from __future__ import annotations
 
+import json
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,9 @@ from allocator.workbench.edits import (
     scenario_document,
     scenario_yaml,
 )
+
+#: Solved plans kept for undo and redo (each holds a full result).
+RECENT_PLANS = 8
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ class Engine:
                                                         self.loaded.seed)
         self.base = solve_loaded(self.loaded, lambda step: None, {}, problem=self.problem)
         self.class_size = dict(self.loaded.policy.class_size)
+        self._recent: OrderedDict[str, Solved] = OrderedDict()
 
     def document(self, edits: list[dict[str, Any]]) -> dict[str, Any]:
         """The scenario file (as data) that the edits amount to."""
@@ -98,6 +104,17 @@ class Engine:
         document = self.document(edits)
         if not edits:
             return Solved(self.base, document, True, time.perf_counter() - clock)
+        key = json.dumps(document, sort_keys=True, default=str)
+        if key in self._recent:  # undo and redo of recent plans: no re-solve
+            self._recent.move_to_end(key)
+            return replace(self._recent[key], seconds=time.perf_counter() - clock)
+        solved = self._solve(document, clock)
+        self._recent[key] = solved
+        while len(self._recent) > RECENT_PLANS:
+            self._recent.popitem(last=False)
+        return solved
+
+    def _solve(self, document: dict[str, Any], clock: float) -> Solved:
         path = self.work_folder / "workbench-edits.yaml"
         path.write_text(scenario_yaml(document), encoding="utf-8")
         scenario_file = read_scenario_file(path)

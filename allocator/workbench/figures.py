@@ -8,6 +8,7 @@ applicants appear only by application number.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -51,37 +52,48 @@ def changes(current: dict[str, Any], base: dict[str, Any]) -> dict[str, float | 
                   else round(current[key] - base[key], 3)) for key in current}
 
 
+@lru_cache(maxsize=16)
+def warnings_of(result: RunResult) -> pd.DataFrame:
+    """The reports' seat warnings of a result (kept for the few results on screen)."""
+    return seat_warnings(result)
+
+
 def school_rows(result: RunResult, base: RunResult) -> list[dict[str, Any]]:
     """One row per school of ``result``: plan, placed, pressure, warning, change to base."""
-    schools = result.schools
     typed = result.loaded.scenario.schools
-    warnings = seat_warnings(result).set_index("school_id")
-    before = base.schools.set_index("school_id")
+    table = result.schools
+    warnings = warnings_of(result)
+    warning = dict(zip(warnings["school_id"], zip(warnings["demand"], warnings["level"],
+                                                   strict=True), strict=True))
+    before = dict(zip(base.schools["school_id"], zip(base.schools["capacity"],
+                                                     base.schools["assigned"], strict=True),
+                      strict=True))
+    columns = [table[name].tolist() for name in (
+        "school_id", "name", "kind", "stage", "capacity", "assigned", "surplus",
+        "oversubscribed", "first_choice_demand")]
+    extra = [typed[name].tolist() for name in ("classes", "zones", "lat", "lon")]
     rows = []
-    for position, row in enumerate(schools.itertuples(index=False)):
-        school = str(row.school_id)
-        known = school in before.index
-        demand = int(warnings.loc[school, "demand"]) if school in warnings.index else int(
-            row.first_choice_demand)
-        plan = int(row.capacity)
-        classes = typed["classes"].iloc[position]
+    for (school, name, kind, stage, plan, placed, surplus, oversubscribed, first_demand,
+         classes, zones, lat, lon) in zip(*columns, *extra, strict=True):
+        demand, level = warning.get(school, (first_demand, ""))
+        plan_before, placed_before = before.get(school, (0, 0))
         rows.append({
-            "school_id": school, "name": str(row.name), "kind": str(row.kind),
-            "stage": str(row.stage), "plan": plan,
-            "classes": None if pd.isna(classes) else int(classes),
-            "placed": int(row.assigned), "surplus": int(row.surplus),
-            "demand": demand, "pressure": round(demand / plan, 3) if plan else None,
-            "level": str(warnings.loc[school, "level"]) if school in warnings.index else "",
-            "oversubscribed": row.oversubscribed == "true",
-            "zones": [z for z in str(typed["zones"].iloc[position]).split(";") if z],
-            "lat": _number(typed["lat"].iloc[position]),
-            "lon": _number(typed["lon"].iloc[position]),
-            "plan_change": plan - int(before.loc[school, "capacity"]) if known else plan,
-            "placed_change": int(row.assigned) - int(before.loc[school, "assigned"])
-            if known else int(row.assigned),
-            "new": not known,
+            "school_id": str(school), "name": str(name), "kind": str(kind),
+            "stage": str(stage), "plan": int(plan), "classes": _whole(classes),
+            "placed": int(placed), "surplus": int(surplus), "demand": int(demand),
+            "pressure": round(int(demand) / int(plan), 3) if plan else None,
+            "level": str(level), "oversubscribed": oversubscribed == "true",
+            "zones": [zone for zone in str(zones).split(";") if zone],
+            "lat": _number(lat), "lon": _number(lon),
+            "plan_change": int(plan) - int(plan_before),
+            "placed_change": int(placed) - int(placed_before),
+            "new": school not in before,
         })
     return rows
+
+
+def _whole(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
 
 
 def closed_schools(result: RunResult, base: RunResult) -> list[str]:
@@ -104,7 +116,7 @@ def school_story(result: RunResult, school_id: str) -> dict[str, Any]:
     row = table.loc[school_id]
     problem = result.problem
     tiers = list(problem.tier_names)
-    warnings = seat_warnings(result).set_index("school_id")
+    warnings = warnings_of(result).set_index("school_id")
     demand = ({name: int(warnings.loc[school_id, f"demand_{name}"]) for name in tiers}
               if school_id in warnings.index else {})
     admitted = {name: int(row[f"admitted_{name}"]) for name in tiers

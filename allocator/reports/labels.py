@@ -98,7 +98,7 @@ _TEXT.update({
     "language": ("English", "中文"), "name": ("名称", "Name"),
     "closed": ("已停办", "closed"), "new": ("新建", "new"), "not_placed": ("未录取", "not placed"),
     "total": ("合计", "Total"), "none": ("无", "none"),
-    "map_hint": ("单击学校查看详情与溢出去向；方向键与回车键亦可操作。",
+    "map_hint": ("单击学校查看详情与溢出去向；也可用 Tab 键选中学校、回车键打开。",
                  "Click a school for its details and where its overflow went; "
                  "Tab and Enter work too."),
     "older_sibling_within_tier": ("同类内优先", "first within its tier"),

@@ -114,6 +114,10 @@ class Engine:
             self._recent.popitem(last=False)
         return solved
 
+    def forget_recent(self) -> None:
+        """Drop the recent solves (benchmarks time every re-solve afresh)."""
+        self._recent.clear()
+
     def _solve(self, document: dict[str, Any], clock: float) -> Solved:
         path = self.work_folder / "workbench-edits.yaml"
         path.write_text(scenario_yaml(document), encoding="utf-8")

@@ -80,9 +80,12 @@
 
   function showError(problems) {
     const box = $("error");
+    view.problems = problems;
     box.replaceChildren();
     if (!problems) { box.hidden = true; return; }
-    box.append(el("strong", {}, w("refused_edit")));
+    const dismiss = el("button", { type: "button", "aria-label": "×" }, "×");
+    dismiss.addEventListener("click", () => showError(null));
+    box.append(dismiss, el("strong", {}, w("refused_edit")));
     for (const problem of problems) box.append(el("div", { "data-testid": "problem" }, problem));
     box.hidden = false;
   }
@@ -107,6 +110,7 @@
     $("save").href = "/api/scenario.yaml?token=" + encodeURIComponent(token);
     $("download-run").href = "/api/run.zip?reports=true&lang=" + state.lang + "&token=" +
       encodeURIComponent(token);
+    if (view.problems) showError(view.problems);
     renderFigures(state);
     renderSchools(state);
     renderMapState(state);
@@ -249,7 +253,6 @@
     for (const mark of document.querySelectorAll("#schools-layer .school")) {
       mark.setAttribute("r", (Number(mark.dataset.radius) / Math.pow(zoom, 0.75)).toFixed(2));
     }
-    $("zones-layer").setAttribute("stroke-width", (1 / zoom).toFixed(3));
   }
 
   function zoomBy(factor, cx, cy) {

@@ -133,6 +133,17 @@ def create_app(workbench: Workbench, token: str, map_layers: dict[str, Any]) -> 
     def movers() -> dict[str, Any]:
         return figures.movers(workbench.current.result, workbench.engine.base)
 
+    @app.post("/api/keep", dependencies=guarded)
+    def keep(name: str, lang: str = "zh") -> Response:
+        return _respond(lambda: workbench.keep(name), lang)
+
+    @app.get("/api/compare", dependencies=guarded)
+    def compare() -> dict[str, Any]:
+        plans = {"base": workbench.engine.base}
+        plans.update({name: solved.result for name, (_, solved) in workbench.kept.items()})
+        plans["current"] = workbench.current.result
+        return figures.comparison(plans)
+
     @app.get("/api/run.zip", dependencies=guarded)
     def run_zip(reports: bool = False, lang: str = "zh") -> Response:
         return Response(_zipped_run(workbench, reports, _language(lang)),

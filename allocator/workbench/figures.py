@@ -16,7 +16,7 @@ import pandas as pd
 
 from allocator.pipeline.run import RunResult
 from allocator.reports.seat_warnings import seat_warnings
-from allocator.scenarios.compare import RunFolder, movers_table
+from allocator.scenarios.compare import RunFolder, metrics_table, movers_table
 from allocator.solvers.result import PLACED_BY_SWEEP
 
 #: Headline figures in page order: (key, how to read it from ``summary.json``).
@@ -161,7 +161,7 @@ def movers(result: RunResult, base: RunResult, limit: int = 200) -> dict[str, An
     """Children whose outcome differs from the base: count, reasons, the first ``limit``."""
     if result is base:
         return {"count": 0, "by_reason": {}, "rows": []}
-    table = movers_table(_run_folder("base", base), _run_folder("current", result))
+    table = movers_table(run_folder("base", base), run_folder("current", result))
     by_reason = table["why"].str.replace(r" at .*$", "", regex=True).value_counts()
     rows = table.head(limit)
     return {
@@ -173,7 +173,14 @@ def movers(result: RunResult, base: RunResult, limit: int = 200) -> dict[str, An
     }
 
 
-def _run_folder(name: str, result: RunResult) -> RunFolder:
+def comparison(plans: dict[str, RunResult]) -> dict[str, Any]:
+    """Headline metrics of named plans side by side (``allocator compare``), first = reference."""
+    frame = metrics_table([run_folder(name, result) for name, result in plans.items()])
+    frame = frame.astype(object).where(frame.notna(), None)
+    return {"runs": list(plans), "rows": frame.to_dict(orient="records")}
+
+
+def run_folder(name: str, result: RunResult) -> RunFolder:
     """A run's tables as ``allocator compare`` reads them (text cells)."""
     return RunFolder(name, result.assignments.astype(str).replace({"<NA>": "", "nan": ""}),
                      result.schools.astype(str), result.summary, result.manifest)

@@ -36,6 +36,7 @@ def state_payload(workbench: Workbench, lang: str) -> dict[str, Any]:
         "closed": figures.closed_schools(result, base),
         "zones": zone_servers(schools),
         "edits": [edit_text(edit, lang, schools) for edit in workbench.edits],
+        "kept": list(workbench.kept),
         "can_undo": bool(workbench.edits), "can_redo": bool(workbench.undone),
         "solve": {"seconds": round(solved.seconds, 3), "warm": solved.warm},
         "policy": {"counties": counties, "class_size": dict(policy.class_size),

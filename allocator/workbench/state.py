@@ -24,6 +24,11 @@ from allocator.workbench.edits import (
 )
 from allocator.workbench.engine import Engine, Solved
 
+#: Plans kept for comparison at most (each holds a full result).
+MAX_KEPT = 6
+#: Names the comparison gives the base and the current plan.
+RESERVED_NAMES = ("base", "current")
+
 
 class Workbench:
     """One scenario's edits with undo and redo; every change re-solves at once.
@@ -39,7 +44,24 @@ class Workbench:
         self.edits: list[dict[str, Any]] = []
         self.undone: list[dict[str, Any]] = []
         self.current: Solved = engine.solve([])
+        self.kept: dict[str, tuple[list[dict[str, Any]], Solved]] = {}
         self.lock = threading.Lock()
+
+    def keep(self, name: str) -> None:
+        """Keep the current plan under ``name`` to compare it with later plans.
+
+        Raises
+        ------
+        InputError
+            If the name is empty, taken or ``MAX_KEPT`` plans are kept already.
+        """
+        name = name.strip()
+        with self.lock:
+            if not name or name in self.kept or name in RESERVED_NAMES:
+                raise edit_problem(f"give the plan a new name (not '{name}')")
+            if len(self.kept) >= MAX_KEPT:
+                raise edit_problem(f"at most {MAX_KEPT} plans can be kept")
+            self.kept[name] = (list(self.edits), self.current)
 
     def apply(self, edit: Any) -> Solved:
         """Add one edit (re-solved), or raise :class:`InputError` and keep everything."""

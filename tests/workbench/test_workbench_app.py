@@ -32,7 +32,8 @@ def test_every_route_but_health_needs_the_token(client):
     routes = [("get", "/"), ("get", "/api/state"), ("get", "/api/map"), ("post", "/api/edits"),
               ("post", "/api/undo"), ("post", "/api/redo"), ("post", "/api/reset"),
               ("post", "/api/scenario"), ("get", "/api/scenario.yaml"),
-              ("get", "/api/school/140702-S001"), ("get", "/api/movers"), ("get", "/api/run.zip")]
+              ("get", "/api/school/140702-S001"), ("get", "/api/movers"), ("get", "/api/run.zip"),
+              ("post", "/api/keep"), ("get", "/api/compare")]
     app_routes = {route.path for route in client.app.app.routes if route.path != "/health"}
     assert app_routes == {path.replace("140702-S001", "{school_id}") for _, path in routes}
     for method, path in routes:
@@ -117,3 +118,23 @@ def test_homes_are_sent_only_as_counts(bench):
     assert sum(count for _, _, count in layers["density"]["cells"]) == int(
         loaded.applicants["lat"].notna().sum())
     assert layers["zones_from"] == "homes" and len(layers["zones"]) > 10
+
+
+def test_kept_plans_are_compared_side_by_side(client, bench):
+    bench.kept.clear()
+    client.post("/api/edits", headers=BEARER,
+                json={"kind": "classes", "school": "140702-S001", "classes": 1})
+    assert client.post("/api/keep", params={"name": "一个班"}, headers=BEARER).status_code == 200
+    kept = bench.current.result
+    client.post("/api/edits", headers=BEARER,
+                json={"kind": "classes", "school": "140702-S001", "classes": 1})
+    compared = client.get("/api/compare", headers=BEARER).json()
+    assert compared["runs"] == ["base", "一个班", "current"]
+    placed = next(row for row in compared["rows"] if row["metric"] == "surplus_seats")
+    assert placed["一个班"] == kept.summary["counts"]["surplus_seats"]
+    assert placed["current"] == bench.current.result.summary["counts"]["surplus_seats"]
+    assert placed["current_change"] == 90
+    for taken in ("一个班", "base", " "):
+        refused = client.post("/api/keep", params={"name": taken}, headers=BEARER)
+        assert refused.status_code == 422
+    bench.kept.clear()

@@ -147,3 +147,19 @@ def test_loading_a_demand_change_is_refused(bench):
     with pytest.raises(InputError, match="does not edit demand"):
         bench.load_scenario_file(text)
     assert bench.edits == []
+
+
+def test_new_school_and_policy_switches_equal_the_scenario_command(bench, tmp_path):
+    bench.apply({"kind": "new_school", "school": "140702-S051", "name": "东城新区小学",
+                 "capacity": 90, "classes": 2, "zones": ["140702-Z012"], "lat": 37.689,
+                 "lon": 112.77})
+    bench.apply({"kind": "policy", "key": "migrants.inflow_counties", "value": ["140702"]})
+    solved = bench.apply({"kind": "policy", "key": "siblings.older_sibling", "value": "own_tier"})
+    assert not solved.warm
+    assert "140702-S051" in set(solved.result.schools["school_id"])
+    path = tmp_path / "edits.yaml"
+    path.write_text(bench.scenario_file_text(), encoding="utf-8")
+    runs = run_scenario_file(path, tmp_path / "out", only=["workbench"])
+    same_outcome(solved.result, runs[0].result)
+    rows = figures.school_rows(solved.result, bench.engine.base)
+    assert [row["new"] for row in rows if row["school_id"] == "140702-S051"] == [True]

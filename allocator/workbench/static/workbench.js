@@ -119,6 +119,7 @@
     if (view.selected && !state.schools.some((s) => s.school_id === view.selected)) view.selected = null;
     renderDetail();
     loadMovers();
+    loadComparison();
     bump();
   }
 
@@ -542,6 +543,33 @@
     $("movers").tBodies[0].replaceWith(body);
   }
 
+  // the headline metrics of the base, the kept plans and the current plan (allocator compare)
+  const METRIC_WORDS = { distance_km_mean: "distance_mean", distance_km_p95: "distance_p95",
+                         surplus_seats: "surplus" };
+  async function loadComparison() {
+    const answer = await api("/api/compare");
+    if (!answer.ok) return;
+    const { runs, rows } = answer.body;
+    const label = (run) => (run === "base" ? w("base") : run === "current" ? w("current") : run);
+    const head = el("tr");
+    head.append(el("th", { class: "text", scope: "col" }, w("metric")));
+    for (const run of runs) head.append(el("th", { scope: "col" }, label(run)));
+    $("compare").tHead.replaceChildren(head);
+    const body = el("tbody");
+    for (const row of rows) {
+      const tr = el("tr");
+      const digits = row.metric.startsWith("distance") ? 2 : 0;
+      tr.append(el("td", { class: "text" }, w(METRIC_WORDS[row.metric] || row.metric)));
+      for (const run of runs) {
+        const change = row[run + "_change"];
+        tr.append(el("td", {}, number(row[run], digits) +
+                               (change ? ` (${signed(change, digits)})` : "")));
+      }
+      body.append(tr);
+    }
+    $("compare").tBodies[0].replaceWith(body);
+  }
+
   // ------------------------------------------------------------------ wiring
   function wire() {
     $("undo").addEventListener("click", () => change("/api/undo"));
@@ -552,6 +580,11 @@
       await refresh();
     });
     $("zone-select").addEventListener("change", () => renderForms(view.state));
+    $("keep-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      await change("/api/keep?name=" + encodeURIComponent($("keep-name").value));
+      $("keep-name").value = "";
+    });
     $("zone-form").addEventListener("submit", (event) => {
       event.preventDefault();
       const serve = [...$("zone-schools").selectedOptions].map((o) => o.value);

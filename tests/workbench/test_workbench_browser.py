@@ -234,3 +234,18 @@ def test_screenshots_are_not_blank(page, tmp_path):
     dark = sum(image.histogram()[:160]) / (image.width * image.height)
     assert 0.005 < dark < 0.5
     assert os.path.getsize(shot) > 50_000
+
+
+def test_new_school_placed_by_clicking_the_map(page):
+    page.locator("#map").scroll_into_view_if_needed()
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.45)
+    assert page.locator("#marks-layer circle").count() == 1
+    page.fill("[data-testid=new-school-id]", "140702-S051")
+    page.fill("#new-name", "东城新区小学")
+    page.select_option("#new-zones", ["140702-Z012"])
+    act(page, lambda: page.click("[data-testid=new-school-apply]"))
+    mark = page.locator("[data-testid=map-school][data-school-id='140702-S051']")
+    assert mark.count() == 1 and float(mark.get_attribute("cx")) > 0
+    assert page.locator("[data-testid=school-row][data-school-id='140702-S051']").count() == 1
+    assert "140702-S051" in page.inner_text("[data-testid=edits]")

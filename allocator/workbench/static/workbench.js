@@ -597,8 +597,10 @@
                         classes: Number($("new-classes").value || 0), county,
                         zones: [...$("new-zones").selectedOptions].map((o) => o.value) };
       payload.capacity = payload.classes * (view.state.policy.class_size.primary || 45);
-      if (view.placing) { payload.lat = Number(view.placing[0].toFixed(6)); payload.lon = Number(view.placing[1].toFixed(6)); }
-      edit(payload);
+      if (!view.placing) { showError([w("new_school_hint")]); return; }
+      payload.lat = Number(view.placing[0].toFixed(6));
+      payload.lon = Number(view.placing[1].toFixed(6));
+      edit(payload).then(() => { view.placing = null; drawPlacing(); $("new-position").textContent = ""; });
     });
     $("inflow").addEventListener("change", (event) => edit({ kind: "policy", key: "migrants.inflow_counties",
       value: event.target.checked ? view.state.policy.counties : [] }));

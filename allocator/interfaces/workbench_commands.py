@@ -38,7 +38,7 @@ def workbench(
     from allocator.workbench.mapdata import map_geometry
     from allocator.workbench.state import open_workbench
 
-    folder = work_dir or Path(tempfile.mkdtemp(prefix="allocator-workbench-"))
+    folder = work_dir or Path(tempfile.gettempdir()) / f"allocator-workbench-{secrets.token_hex(6)}"
     try:
         bench = open_workbench(scenario, folder)
     except InputError as error:

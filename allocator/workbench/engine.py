@@ -76,9 +76,9 @@ class Engine:
     def __init__(self, folder: Path, work_folder: Path):
         self.folder = folder.resolve()
         self.work_folder = work_folder
-        work_folder.mkdir(parents=True, exist_ok=True)
-        self.tables: BaseTables = read_base(self.folder)
         self.loaded: LoadedScenario = load(self.folder)
+        self.tables: BaseTables = read_base(self.folder)
+        work_folder.mkdir(parents=True, exist_ok=True)  # only once the scenario is valid
         self.problem: CompiledProblem = compile_problem(self.loaded.scenario, self.loaded.policy,
                                                         self.loaded.seed)
         self.base = solve_loaded(self.loaded, lambda step: None, {}, problem=self.problem)

@@ -138,3 +138,25 @@ def test_kept_plans_are_compared_side_by_side(client, bench):
         refused = client.post("/api/keep", params={"name": taken}, headers=BEARER)
         assert refused.status_code == 422
     bench.kept.clear()
+
+
+def test_invalid_scenario_is_refused_before_serving(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import helpers
+
+    folder = helpers.copy_tiny(tmp_path / "bad")
+    schools = (folder / "schools.csv").read_text(encoding="utf-8").splitlines()
+    header = schools[0].split(",")
+    cells = schools[1].split(",")
+    cells[header.index("capacity")] = "-3"
+    (folder / "schools.csv").write_text("\n".join([schools[0], ",".join(cells), *schools[2:]])
+                                        + "\n", encoding="utf-8")
+    outcome = helpers.run_cli("workbench", folder, "--port", "0", "--work-dir", tmp_path / "w")
+    assert outcome.exit_code == 2 and outcome.stdout == ""
+    assert not (tmp_path / "w").exists(), "nothing written for an invalid scenario"
+    assert "schools.csv:2:capacity: -3 is below the minimum 0" in outcome.problem_lines()
+    validate = helpers.run_cli("validate", folder)
+    assert outcome.problem_lines() == validate.problem_lines()

@@ -93,7 +93,7 @@ def hull(points: np.ndarray) -> np.ndarray:
         return unique
     ordered = sorted(map(tuple, unique))
 
-    def half(sequence):
+    def half(sequence: Any) -> list[tuple[float, float]]:
         chain: list[tuple[float, float]] = []
         for point in sequence:
             while len(chain) >= 2 and _cross(chain[-2], chain[-1], point) <= 0:
@@ -136,7 +136,7 @@ def _geojson_areas(projection: Projection, data: dict[str, Any]) -> dict[str, An
         geometry = feature.get("geometry") or {}
         polygons = {"Polygon": [geometry.get("coordinates", [])],
                     "MultiPolygon": geometry.get("coordinates", [])}.get(
-            geometry.get("type"), [])
+            str(geometry.get("type")), [])
         if zone is None:
             continue
         for polygon in polygons:

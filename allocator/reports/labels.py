@@ -97,6 +97,8 @@ _TEXT.update({
     "compare": ("方案对比", "Compare plans"), "keep": ("保留当前方案以便对比", "Keep this plan"),
     "plan_name": ("方案名称", "Plan name"), "current": ("当前方案", "Current plan"),
     "schools_full": ("满员学校", "Schools full"), "metric": ("指标", "Metric"),
+    "warm": ("复用已编译问题", "warm: compiled problem reused"),
+    "cold": ("完整重建", "full rebuild"),
     "zoom_town": ("放大城区", "Zoom to town"), "zoom_all": ("全县", "Whole county"),
     "language": ("English", "中文"), "name": ("名称", "Name"),
     "closed": ("已停办", "closed"), "new": ("新建", "new"), "not_placed": ("未录取", "not placed"),

@@ -504,7 +504,7 @@
     if (!state.edits.length) list.append(el("li", { class: "muted" }, w("no_edits")));
     for (const text of state.edits) list.append(el("li", {}, text));
     $("solve-time").textContent = w("solved_in").replace("{s}", number(state.solve.seconds, 2)) +
-      (state.solve.warm ? " (warm)" : "");
+      ` (${w(state.solve.warm ? "warm" : "cold")})`;
   }
 
   // the comparison's reasons (allocator compare), in the page's language

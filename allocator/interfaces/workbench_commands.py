@@ -17,7 +17,8 @@ LOOPBACK = "127.0.0.1"
 
 
 def workbench(
-    scenario: Annotated[Path, typer.Argument(help="scenario folder")],
+    scenario: Annotated[Path | None, typer.Argument(help="scenario folder (or --store)")]
+    = None,
     port: Annotated[int, typer.Option(help="port on 127.0.0.1 (0: any free port)")] = 8765,
     host: Annotated[str, typer.Option(help="address to listen on; anything but loopback "
                                            "exposes the scenario to the network")] = LOOPBACK,
@@ -25,6 +26,12 @@ def workbench(
     = None,
     work_dir: Annotated[Path | None, typer.Option(help="the workbench's own folder (default: "
                                                        "a new temporary folder)")] = None,
+    store: Annotated[str | None, typer.Option(help="open a scenario of the portal's store "
+                                                   "(URL) instead of a folder")] = None,
+    stored: Annotated[str | None, typer.Option("--scenario", help="stored scenario name "
+                                                                  "(with --store)")] = None,
+    county: Annotated[str | None, typer.Option(help="one county of the stored scenario")]
+    = None,
 ) -> None:
     """Serve SCENARIO in the browser: a map, the figures, and every edit re-solved at once.
 
@@ -39,7 +46,15 @@ def workbench(
     from allocator.workbench.state import open_workbench
 
     folder = work_dir or Path(tempfile.gettempdir()) / f"allocator-workbench-{secrets.token_hex(6)}"
+    if (scenario is None) == (store is None):
+        print("give a scenario folder or --store URL (one of them)", file=sys.stderr)
+        raise typer.Exit(EXIT_INVALID_INPUT)
     try:
+        if store is not None:
+            from allocator.workbench.stored import stored_scenario_folder
+
+            scenario = stored_scenario_folder(store, stored, county, folder)
+        assert scenario is not None
         bench = open_workbench(scenario, folder)
     except InputError as error:
         for problem in error.problems:
@@ -48,7 +63,7 @@ def workbench(
               file=sys.stderr)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     loaded = bench.engine.loaded.scenario
-    _, layers = map_geometry(scenario, loaded.schools, loaded.applicants)
+    _, layers = map_geometry(bench.engine.folder, loaded.schools, loaded.applicants)
     access = token or secrets.token_urlsafe(24)
     application = create_app(bench, access, layers)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -160,3 +160,24 @@ def test_invalid_scenario_is_refused_before_serving(tmp_path):
     assert "schools.csv:2:capacity: -3 is below the minimum 0" in outcome.problem_lines()
     validate = helpers.run_cli("validate", folder)
     assert outcome.problem_lines() == validate.problem_lines()
+    assert helpers.run_cli("workbench").exit_code == 2  # neither a folder nor --store
+
+
+def test_a_stored_scenario_opens_as_its_job_roster(tmp_path):
+    from allocator.model.problems import InputError
+    from allocator.pipeline.run import run_scenario
+    from allocator.store.database import open_store
+    from allocator.store.scenario_io import import_scenario
+    from allocator.workbench.state import open_workbench
+    from allocator.workbench.stored import stored_scenario_folder
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = open_store(url)
+    import_scenario(engine, DEMO, name="demo")
+    engine.dispose()
+    folder = stored_scenario_folder(url, "demo", None, tmp_path / "work")
+    assert folder.parent == tmp_path / "work"
+    bench = open_workbench(folder, tmp_path / "work")
+    assert bench.current.result.summary["counts"] == run_scenario(DEMO).summary["counts"]
+    with pytest.raises(InputError, match="no scenario named 'other'"):
+        stored_scenario_folder(url, "other", None, tmp_path / "work")

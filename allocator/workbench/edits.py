@@ -20,8 +20,6 @@ from allocator.model.validate import parse_column
 
 #: Name of the override and of the scenario a saved workbench file holds.
 OVERRIDE_NAME = "workbench"
-#: Policy switches the page offers (dotted policy keys accepted by a scenario file).
-POLICY_SWITCHES: tuple[str, ...] = ("migrants.inflow_counties", "siblings.older_sibling")
 EDIT_KINDS: tuple[str, ...] = ("classes", "seats", "plan", "zone", "close", "new_school",
                                 "policy")
 

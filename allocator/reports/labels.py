@@ -99,6 +99,7 @@ _TEXT.update({
     "schools_full": ("满员学校", "Schools full"), "metric": ("指标", "Metric"),
     "warm": ("复用已编译问题", "warm: compiled problem reused"),
     "cold": ("完整重建", "full rebuild"),
+    "no_position": ("无坐标", "no position"),
     "zoom_town": ("放大城区", "Zoom to town"), "zoom_all": ("全县", "Whole county"),
     "language": ("English", "中文"), "name": ("名称", "Name"),
     "closed": ("已停办", "closed"), "new": ("新建", "new"), "not_placed": ("未录取", "not placed"),

@@ -256,3 +256,29 @@ def test_new_school_placed_by_clicking_the_map(page):
     assert mark.count() == 1 and float(mark.get_attribute("cx")) > 0
     assert page.locator("[data-testid=school-row][data-school-id='140702-S051']").count() == 1
     assert "140702-S051" in page.inner_text("[data-testid=edits]")
+
+
+def test_a_school_without_a_position_still_has_its_mark(browser, tmp_path):
+    folder = tmp_path / "tiny"
+    shutil.copytree(DEMO.parent / "tiny", folder)
+    lines = (folder / "schools.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("37.80,112.50", ",")
+    (folder / "schools.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    process = subprocess.Popen([*COMMAND, "workbench", str(folder), "--port", "0", "--work-dir",
+                                str(tmp_path / "work")], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 120)
+        address = process.stdout.readline().strip() if ready else ""
+        opened = browser.new_page()
+        opened.goto(address)
+        settled(opened, 0)
+        schools = [line.split(",")[0] for line in lines[1:]]
+        marks = opened.locator("[data-testid=map] [data-testid=map-school]")
+        assert sorted(marks.evaluate_all("nodes => nodes.map(n => n.dataset.schoolId)")) == \
+            sorted(schools)
+        assert "无坐标" in opened.locator("[data-school-id=A] title").text_content()
+        opened.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -340,9 +340,13 @@
     layer.replaceChildren();
     const largest = Math.max(1, ...state.schools.map((s) => s.plan));
     const ordered = [...state.schools].sort((a, b) => b.plan - a.plan);
+    let unplaced = 0;
     for (const school of ordered) {
-      if (school.lat === null || school.lon === null) continue;
-      const [x, y] = project(school.lat, school.lon);
+      // a school without a position still gets its mark, in a row along the bottom edge
+      const placed = school.lat !== null && school.lon !== null;
+      const index = placed ? 0 : unplaced++;
+      const [x, y] = placed ? project(school.lat, school.lon)
+        : [20 + 30 * (index % 30), view.map.projection.height - 20 - 30 * Math.floor(index / 30)];
       const radius = 3 + 13 * Math.sqrt(school.plan / largest);
       const colour = school.kind === "private" ? "#7e57c2" : COLOURS[school.level] || COLOURS[""];
       const mark = svg("circle", { class: `school ${school.kind}${school.school_id === view.selected ? " selected" : ""}`,
@@ -351,7 +355,7 @@
         tabindex: "0", role: "button", "data-testid": "map-school", "data-school-id": school.school_id,
         "aria-label": `${school.name} ${w("plan")} ${number(school.plan)} ${w("placed")} ${number(school.placed)}` });
       const title = svg("title");
-      title.textContent = `${school.school_id} ${school.name}\n${w("plan")} ${number(school.plan)} · ` +
+      title.textContent = `${school.school_id} ${school.name}${placed ? "" : " (" + w("no_position") + ")"}\n${w("plan")} ${number(school.plan)} · ` +
         `${w("placed")} ${number(school.placed)} · ${w("pressure")} ${school.pressure === null ? "–" : number(school.pressure, 2)}`;
       mark.append(title);
       mark.addEventListener("click", (event) => { event.stopPropagation(); select(school.school_id); });

@@ -29,6 +29,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "allocator"
 LAYER_RANK: dict[str, int] = {
     "model": 0, "policy": 1, "problem": 2, "solvers": 3, "verify": 4, "pipeline": 5,
     "reports": 6, "scenarios": 6, "interfaces": 7, "service": 7, "store": 7, "__main__": 7,
+    "workbench": 7,
 }
 SIDE_PACKAGE = "synthetic"
 SIDE_PACKAGE_MAY_IMPORT = frozenset({"model", SIDE_PACKAGE})

@@ -159,7 +159,8 @@ def version() -> None:
 #: Modules adding commands to the app; each defines ``register(app: typer.Typer)``.
 COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
                                      "allocator.interfaces.job_commands",
-                                     "allocator.interfaces.report_commands")
+                                     "allocator.interfaces.report_commands",
+                                     "allocator.interfaces.season_commands")
 
 
 def _register_command_modules() -> None:

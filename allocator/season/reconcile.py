@@ -146,12 +146,12 @@ def child_statuses(inputs: ReconcileInputs) -> pd.DataFrame:
     placed = run["school_id"].where(run["status"] == "placed", "")
     frame = pd.DataFrame({
         "applicant_id": ids,
-        "roll_id": ids.map(by_applicant["roll_id"]).fillna("").where(
-            lambda v: v != "", ids.map(roll_link).fillna("")),
+        "roll_id": _lookup(ids, by_applicant["roll_id"]).where(
+            lambda v: v != "", _lookup(ids, roll_link)),
         "county": run["county"], "stage": run["stage"], "run_status": run["status"],
         "placed_school_id": placed,
-        "enrolled_school_id": ids.map(by_applicant["school_id"]).fillna(""),
-        "enrolled_on": ids.map(_dates(by_applicant["enrolled_on"])).fillna(""),
+        "enrolled_school_id": _lookup(ids, by_applicant["school_id"]),
+        "enrolled_on": _lookup(ids, _dates(by_applicant["enrolled_on"])),
     })
     frame["status"] = _status(frame)
     response = frame["status"].map(RESPONSE_OF_STATUS).fillna("")
@@ -159,6 +159,12 @@ def child_statuses(inputs: ReconcileInputs) -> pd.DataFrame:
                                                                    == "unplaced")
     frame["response"] = response.where(~waiting_enrolled, "decline")
     return pd.concat([frame, _roll_only_children(inputs)], ignore_index=True)
+
+
+def _lookup(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``table[key]`` for every key, ``""`` where the key is absent."""
+    found = keys.map(table).astype(object)
+    return found.where(found.notna(), "")
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -229,10 +235,10 @@ def roll_statuses(roll: pd.DataFrame, children: pd.DataFrame,
         "birth_year": roll["birth_date"].dt.year.astype("Int64"),
         "categories": roll["categories"], "disability_plan": roll["disability_plan"],
         "guaranteed": is_guaranteed(roll, guarantee),
-        "applicant_id": ids.map(known["applicant_id"]).fillna(""),
-        "run_status": ids.map(known["run_status"]).fillna(""),
-        "placed_school_id": ids.map(known["placed_school_id"]).fillna(""),
-        "enrolled_school_id": ids.map(known["enrolled_school_id"]).fillna(""),
+        "applicant_id": _lookup(ids, known["applicant_id"]),
+        "run_status": _lookup(ids, known["run_status"]),
+        "placed_school_id": _lookup(ids, known["placed_school_id"]),
+        "enrolled_school_id": _lookup(ids, known["enrolled_school_id"]),
     })
     enrolled = (frame["enrolled_school_id"] != "").to_numpy()
     run_status = frame["run_status"].to_numpy(dtype=object)

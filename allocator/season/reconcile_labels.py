@@ -27,11 +27,13 @@ _TEXT: dict[str, tuple[str, str]] = {
                         "Every child of a guaranteed group on the roll is enrolled."),
     "no_roll": ("未提供适龄儿童名册（--roll），本报告不含名册核查。",
                 "No roll was given (--roll): the report holds no roll check."),
-    "responses_note": ("responses.csv 可直接用于下一轮递补：未报到及在他校报到者记为 decline，"
-                       "按录取学校报到者记为 accept。",
-                       "responses.csv is ready for the next round: no-shows and children "
-                       "enrolled at another school decline, children enrolled where placed "
-                       "accept."),
+    "freed": ("下一轮递补：放弃的学位和报名",
+              "For the next round: seats and applications given up"),
+    "responses_note": ("responses.csv 可直接用于下一轮递补：未报到、在他校报到及未录取但已报到者"
+                       "记为 decline（下表），按录取学校报到者记为 accept。",
+                       "responses.csv is ready for the next round: no-shows, children enrolled "
+                       "at another school and unplaced applicants who enrolled decline (below); "
+                       "children enrolled where placed accept."),
     "guarantee_source": ("保障对象认定依据", "Guaranteed groups read from"),
     "over_plan": ("报到人数超过招生计划的学校", "Schools with more enrolled than planned"),
     "summary": ("汇总", "Summary"), "children": ("儿童", "Children"),

@@ -79,7 +79,7 @@ def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     for column in CODE_COLUMNS:
         if column in shown.columns:
             shown[column] = shown[column].map(lambda code: status_label(code, lang))
-    if "guaranteed" in shown.columns:
+    if "guaranteed" in shown.columns and pd.api.types.is_bool_dtype(shown["guaranteed"]):
         shown["guaranteed"] = shown["guaranteed"].map(
             {True: "是" if lang == "zh" else "yes", False: ""})
     return shown.rename(columns=lambda name: column_label(name, lang))
@@ -174,8 +174,12 @@ def _sections(result: Reconciliation, lang: str) -> list[dict]:
         sections.append({"title": word("guaranteed_missing", lang),
                          "table": _table(missing, lang) if len(missing)
                          else "", "note": "" if len(missing) else word("guaranteed_none", lang)})
-    sections.append({"title": word("responses", lang), "note": word("responses_note", lang),
-                     "table": _table(result.responses, lang)})
+    children = result.children
+    declines = children.loc[children["response"] == "decline",
+                            ["applicant_id", "placed_school_id", "enrolled_school_id", "status",
+                             "response"]]
+    sections.append({"title": word("freed", lang), "note": word("responses_note", lang),
+                     "table": _table(declines, lang)})
     return sections
 
 
@@ -216,7 +220,7 @@ def placed_and_enrolled_plot(schools: pd.DataFrame, lang: str) -> str:
     axes.barh(positions + 0.2, order["enrolled"], height=0.35, color="#e08a2b",
               label=column_label("enrolled", lang))
     axes.set_yticks(positions, labels)
-    axes.invert_yaxis()
+    axes.set_ylim(len(order) - 0.5, -0.5)
     axes.set_xlabel(word("children", lang))
     axes.legend(loc="lower right")
     buffer = io.BytesIO()

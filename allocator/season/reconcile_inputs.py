@@ -350,7 +350,7 @@ def _check_enrolled(enrolled: pd.DataFrame, file: str, run: RunFolder,
         problems.add_rows(file, rows_of(unknown), "roll_id",
                           [f"unknown roll id '{v}': not on the roll" for v in roll_id[unknown]],
                           kind="unknown roll id")
-        link = roll_id.map(links).fillna("")
+        link = _mapped(roll_id, links)
         conflict = (applicant != "") & (link != "") & (link != applicant)
         problems.add_rows(file, rows_of(conflict), "roll_id",
                           [f"roll id '{r}' is linked to applicant '{a}' on the roll, not '{b}'"
@@ -358,7 +358,7 @@ def _check_enrolled(enrolled: pd.DataFrame, file: str, run: RunFolder,
                                               applicant[conflict], strict=True)],
                           kind="roll link conflict")
         reverse = {a: r for r, a in links.items() if a}
-        other = applicant.map(reverse).fillna("")
+        other = _mapped(applicant, reverse)
         clash = (roll_id != "") & (other != "") & (other != roll_id)
         problems.add_rows(file, rows_of(clash), "roll_id",
                           [f"applicant '{a}' is roll id '{o}' on the roll, not '{r}'"
@@ -368,6 +368,12 @@ def _check_enrolled(enrolled: pd.DataFrame, file: str, run: RunFolder,
                                row=np.arange(len(enrolled)) + 2)
     _check_duplicates(resolved, file, problems)
     return resolved
+
+
+def _mapped(keys: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """``mapping[key]`` for every key, ``""`` where it has none."""
+    found = keys.map(mapping).astype(object)
+    return found.where(found.notna(), "")
 
 
 def _check_duplicates(enrolled: pd.DataFrame, file: str, problems: ProblemCollector) -> None:

@@ -163,3 +163,314 @@ def test_an_xlsx_enrolment_list_reads_like_the_csv(small_run, small_result, tmp_
     assert reconcile(small_run, tmp_path / "enrolled.xlsx", tmp_path / "x").exit_code == 0
     for name in ("children.csv", "schools.csv", "responses.csv"):
         assert (tmp_path / "x" / name).read_bytes() == (small_result / name).read_bytes()
+
+
+# --------------------------------------------------------------------------- the demo county
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "run"
+    outcome = helpers.run_cli("run", DEMO, "--out", out, "--no-reports", "-q")
+    assert outcome.exit_code == 0, outcome.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_case(demo_run, tmp_path_factory) -> dict:
+    """A hand-made enrolment list and roll for the demo run.
+
+    School A (the school of the first placed child) and school B (the next other
+    school): everyone placed at A enrols there except its last two (``no_show``
+    does not enrol, ``mover`` enrols at B); everyone placed at B enrols at B; one
+    excluded child enrols at B; roll child R6, who never applied, enrols at A.
+    Nobody placed at any other school enrols.
+    """
+    rows = read_csv(demo_run / "assignments.csv")
+    placed = [row for row in rows if row["status"] == "placed"]
+    school_a = placed[0]["school_id"]
+    school_b = next(row["school_id"] for row in placed if row["school_id"] != school_a)
+    at_a = [row["applicant_id"] for row in placed if row["school_id"] == school_a]
+    at_b = [row["applicant_id"] for row in placed if row["school_id"] == school_b]
+    excluded = next(row["applicant_id"] for row in rows if row["status"] == "excluded")
+    no_show, mover = at_a[-2], at_a[-1]
+    enrolled = ([{"applicant_id": a, "school_id": school_a} for a in at_a[:-2]]
+                + [{"applicant_id": mover, "school_id": school_b}]
+                + [{"applicant_id": a, "school_id": school_b} for a in at_b]
+                + [{"applicant_id": excluded, "school_id": school_b},
+                   {"roll_id": "R6", "school_id": school_a, "name": "王小明"}])
+    county = "140702"
+    roll = [
+        {"roll_id": "R1", "county": county, "zone": "Z001", "categories": "left_behind",
+         "applicant_id": at_a[0], "registration": "hukou", "birth_date": "2019-02-03"},
+        {"roll_id": "R2", "county": county, "zone": "Z001", "categories": "orphan",
+         "applicant_id": no_show, "registration": "hukou"},
+        {"roll_id": "R3", "county": county, "zone": "Z001", "categories": "low_income",
+         "registration": "residence_permit"},
+        {"roll_id": "R4", "county": county, "zone": "Z002", "name": "李小红",
+         "national_id": "110101201901020011"},
+        {"roll_id": "R5", "county": county, "zone": "Z002", "applicant_id": excluded},
+        {"roll_id": "R6", "county": county, "zone": "Z002", "categories": "disabled",
+         "disability_plan": "mainstream"},
+        {"roll_id": "R7", "county": county, "zone": "Z002", "categories": "disabled",
+         "disability_plan": "special_school"},
+    ]
+    folder = tmp_path_factory.mktemp("demo-case")
+    helpers.write_table(folder / "enrolled.csv", enrolled)
+    helpers.write_table(folder / "roll.csv", roll)
+    outcome = reconcile(demo_run, folder / "enrolled.csv", folder / "out", "--roll",
+                        folder / "roll.csv")
+    assert outcome.exit_code == 0, outcome.stderr
+    return {"out": folder / "out", "a": school_a, "b": school_b, "at_a": at_a, "at_b": at_b,
+            "placed": len(placed), "excluded": excluded, "no_show": no_show, "mover": mover}
+
+
+def test_demo_school_figures(demo_case):
+    schools = by_key(read_csv(demo_case["out"] / "schools.csv"), "school_id")
+    a, b = schools[demo_case["a"]], schools[demo_case["b"]]
+    n_a, n_b = len(demo_case["at_a"]), len(demo_case["at_b"])
+    assert (int(a["placed"]), int(a["enrolled"]), int(a["enrolled_as_placed"]),
+            int(a["no_shows"]), int(a["left_for_other_school"]),
+            int(a["enrolled_without_placement"])) == (n_a, n_a - 2 + 1, n_a - 2, 1, 1, 1)
+    assert (int(b["placed"]), int(b["enrolled"]), int(b["enrolled_as_placed"]),
+            int(b["arrived_from_other_school"]), int(b["enrolled_without_placement"]),
+            int(b["no_shows"])) == (n_b, n_b + 2, n_b, 1, 1, 0)
+    for school_id, row in schools.items():
+        placed, enrolled = int(row["placed"]), int(row["enrolled"])
+        assert placed == (int(row["enrolled_as_placed"]) + int(row["no_shows"])
+                          + int(row["left_for_other_school"]))
+        assert enrolled == (int(row["enrolled_as_placed"]) + int(row["arrived_from_other_school"])
+                            + int(row["enrolled_without_placement"]))
+        assert int(row["seats_free"]) == int(row["capacity"]) - enrolled
+        if school_id not in (demo_case["a"], demo_case["b"]):
+            assert enrolled == 0 and int(row["no_shows"]) == placed
+
+
+def test_demo_statuses_and_responses(demo_case):
+    summary = json.loads((demo_case["out"] / "summary.json").read_text(encoding="utf-8"))
+    n_a, n_b = len(demo_case["at_a"]), len(demo_case["at_b"])
+    by_status = summary["counts"]["by_status"]
+    assert by_status["enrolled_as_placed"] == n_a - 2 + n_b
+    assert by_status["enrolled_elsewhere"] == 1
+    assert by_status["no_show"] == demo_case["placed"] - (n_a - 2 + n_b) - 1
+    assert by_status["enrolled_unplaced"] == 1  # the excluded child
+    assert by_status["enrolled_without_application"] == 1  # R6
+    responses = by_key(read_csv(demo_case["out"] / "responses.csv"), "applicant_id")
+    assert len(responses) == demo_case["placed"]  # every placed child; no excluded child
+    assert responses[demo_case["no_show"]]["response"] == "decline"
+    assert responses[demo_case["mover"]]["response"] == "decline"
+    assert responses[demo_case["at_b"][0]]["response"] == "accept"
+    assert demo_case["excluded"] not in responses
+    assert summary["responses"] == {"accept": n_a - 2 + n_b,
+                                    "decline": demo_case["placed"] - (n_a - 2 + n_b)}
+
+
+def test_demo_roll_gaps_and_guaranteed_children(demo_case):
+    out = demo_case["out"]
+    statuses = {row["roll_id"]: (row["roll_status"], row["guaranteed"])
+                for row in read_csv(out / "roll_children.csv")}
+    assert statuses == {"R1": ("enrolled", "True"), "R2": ("placed_not_enrolled", "True"),
+                        "R3": ("no_application", "True"), "R4": ("no_application", "False"),
+                        "R5": ("enrolled", "False"), "R6": ("enrolled", "True"),
+                        "R7": ("no_application", "False")}
+    gaps = by_key(read_csv(out / "roll_gaps.csv"), "zone")
+    columns = ("children", "enrolled", "placed_not_enrolled", "applied_not_placed", "excluded",
+               "no_application", "guaranteed", "guaranteed_not_enrolled")
+    assert {zone: tuple(int(row[c]) for c in columns) for zone, row in gaps.items()} == {
+        "Z001": (3, 1, 1, 0, 0, 1, 3, 2), "Z002": (4, 2, 0, 0, 0, 2, 1, 0)}
+    missing = read_csv(out / "guaranteed_not_enrolled.csv")
+    assert [(row["roll_id"], row["roll_status"]) for row in missing] == [
+        ("R2", "placed_not_enrolled"), ("R3", "no_application")]
+    assert missing[0]["placed_school_id"] == demo_case["a"]
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["guarantee"]["source"] == "built-in policy 'shanxi-2025'"
+    assert summary["roll"]["guaranteed_not_enrolled"] == 2
+    children = by_key(read_csv(out / "children.csv"), "roll_id")
+    assert children["R6"]["status"] == "enrolled_without_application"
+    assert children["R1"]["applicant_id"] == demo_case["at_a"][0]
+
+
+def test_names_and_id_numbers_never_leave_the_engine(demo_case):
+    summary = json.loads((demo_case["out"] / "summary.json").read_text(encoding="utf-8"))
+    assert summary["ignored_columns"] == {"enrolled.csv": ["name"],
+                                          "roll.csv": ["name", "national_id"]}
+    for path in demo_case["out"].iterdir():
+        data = path.read_bytes()
+        for secret in ("王小明", "李小红", "110101201901020011"):
+            assert secret.encode("utf-8") not in data, (path.name, secret)
+
+
+def test_roll_statuses_of_unplaced_and_excluded_applicants():
+    import pandas as pd
+
+    from allocator.policy.config import Guarantee
+    from allocator.season.reconcile import roll_statuses
+
+    roll = pd.DataFrame({
+        "roll_id": ["R1", "R2", "R3"], "county": "T", "zone": "Z", "stage": "primary",
+        "registration": "", "birth_date": pd.to_datetime(["2019-01-01", None, None]),
+        "categories": ["unsupported", "", "disabled"], "disability_plan": ["", "", "mainstream"]})
+    children = pd.DataFrame({
+        "applicant_id": ["a1", "a2", "a3"], "roll_id": ["R1", "R2", "R3"],
+        "run_status": ["unplaced", "declined", "excluded"], "placed_school_id": "",
+        "enrolled_school_id": ""})
+    frame = roll_statuses(roll, children, Guarantee(disabled_mainstream=False))
+    assert frame["roll_status"].tolist() == ["applied_not_placed", "applied_not_placed",
+                                             "excluded"]
+    assert frame["guaranteed"].tolist() == [True, False, False]
+    assert frame["birth_year"].tolist()[0] == 2019
+
+
+# --------------------------------------------------------------------------- the run's policy
+
+
+def test_guaranteed_groups_come_from_the_runs_own_policy_file(tmp_path):
+    narrow = {"base": "shanxi-2025", "name": "narrow",
+              "guarantee": {"categories": ["orphan"], "disabled_mainstream": False}}
+    scenario = helpers.write_ladder(tmp_path / "scenario", policy_file=narrow)
+    assert helpers.run_cli("run", scenario, "--out", tmp_path / "run", "--no-reports",
+                           "-q").exit_code == 0
+    helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "p1", "school_id": "A"}])
+    helpers.write_table(tmp_path / "roll.csv", [
+        {"roll_id": "R1", "county": "T", "categories": "left_behind"},
+        {"roll_id": "R2", "county": "T", "categories": "orphan"}])
+    arguments = (tmp_path / "run", tmp_path / "enrolled.csv")
+    assert reconcile(*arguments, tmp_path / "out", "--roll", tmp_path / "roll.csv").exit_code == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["guarantee"]["categories"] == ["orphan"]
+    assert "policy.yaml" in summary["guarantee"]["source"]
+    assert [row["roll_id"] for row in read_csv(tmp_path / "out" / "guaranteed_not_enrolled.csv")
+            ] == ["R2"]
+    # the policy file changed since the run: the engine's default groups, and it says so
+    (scenario / "policy.yaml").write_text(
+        (scenario / "policy.yaml").read_text(encoding="utf-8").replace("orphan", "low_income"),
+        encoding="utf-8")
+    assert reconcile(*arguments, tmp_path / "again", "--roll", tmp_path / "roll.csv"
+                     ).exit_code == 0
+    summary = json.loads((tmp_path / "again" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["guarantee"]["source"].startswith("engine default")
+    assert "left_behind" in summary["guarantee"]["categories"]
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def problem_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line and not line.endswith("written.")]
+
+
+def assert_refused(outcome: helpers.CliOutcome, out: Path, expected: list[str]) -> None:
+    """Exit 2, each expected ``file:row:column:`` start on a line of its own, nothing written."""
+    assert outcome.exit_code == 2, outcome.stderr
+    lines = problem_lines(outcome.stderr)
+    for start in expected:
+        assert any(line.startswith(start) for line in lines), (start, outcome.stderr)
+    assert not out.exists()
+    assert helpers.leftovers(out.parent, out.name) == []
+
+
+def test_every_problem_of_the_enrolment_list_at_once(small_run, tmp_path):
+    helpers.write_table(tmp_path / "enrolled.csv", [
+        {"applicant_id": "a1", "roll_id": "", "school_id": "X", "enrolled_on": ""},
+        {"applicant_id": "ghost", "roll_id": "", "school_id": "X", "enrolled_on": ""},
+        {"applicant_id": "a2", "roll_id": "", "school_id": "W", "enrolled_on": ""},
+        {"applicant_id": "a1", "roll_id": "", "school_id": "Y", "enrolled_on": ""},
+        {"applicant_id": "", "roll_id": "", "school_id": "X", "enrolled_on": ""},
+        {"applicant_id": "a3", "roll_id": "", "school_id": "Y", "enrolled_on": "2025-13-01"},
+        {"applicant_id": "110101201901020011", "roll_id": "", "school_id": "X",
+         "enrolled_on": ""},
+        {"applicant_id": "", "roll_id": "R1", "school_id": "X", "enrolled_on": ""},
+        {"applicant_id": "a4", "roll_id": "", "school_id": "", "enrolled_on": ""},
+    ])
+    out = tmp_path / "out"
+    outcome = reconcile(small_run, tmp_path / "enrolled.csv", out)
+    assert_refused(outcome, out, [
+        "enrolled.csv:3:applicant_id: unknown applicant 'ghost'",
+        "enrolled.csv:4:school_id: unknown school 'W'",
+        "enrolled.csv:5:applicant_id: 'a1' is enrolled twice (first on row 2)",
+        "enrolled.csv:6:applicant_id: give applicant_id",
+        "enrolled.csv:7:enrolled_on: '2025-13-01' is not a date",
+        "enrolled.csv:8:applicant_id: looks like a national ID number",
+        "enrolled.csv:9:roll_id: a roll_id needs the roll",
+        "enrolled.csv:10:school_id: required value is missing"])
+
+
+def test_a_failed_reconciliation_leaves_the_previous_folder_untouched(small_run, small_result,
+                                                                      tmp_path):
+    import shutil
+
+    previous = tmp_path / "previous"
+    shutil.copytree(small_result, previous)
+    before = helpers.snapshot(previous)
+    helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "ghost", "school_id": "X"}])
+    outcome = reconcile(small_run, tmp_path / "enrolled.csv", previous)
+    assert outcome.exit_code == 2
+    assert helpers.snapshot(previous) == before
+
+
+def test_a_missing_column_and_a_missing_file(small_run, tmp_path):
+    helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "a1", "school": "X"}])
+    out = tmp_path / "out"
+    assert_refused(reconcile(small_run, tmp_path / "enrolled.csv", out), out,
+                   ["enrolled.csv:1:school_id: required column is missing"])
+    assert_refused(reconcile(small_run, tmp_path / "absent.csv", out, "--roll",
+                             tmp_path / "roll.txt"), out,
+                   ["absent.csv::: file not found", "roll.txt::: file not found"])
+
+
+def test_a_folder_that_is_not_a_run_folder(small_run, tmp_path):
+    import shutil
+
+    helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "a1", "school_id": "X"}])
+    out = tmp_path / "out"
+    scenario = small_run.parent / "scenario"
+    assert_refused(reconcile(scenario, tmp_path / "enrolled.csv", out), out, [
+        "scenario/assignments.csv::: missing: RUN must be a run folder",
+        "scenario/manifest.json::: missing"])
+    assert_refused(reconcile(tmp_path / "nowhere", tmp_path / "enrolled.csv", out), out,
+                   [f"{tmp_path / 'nowhere'}::: not a folder"])
+    fake = tmp_path / "fake"
+    shutil.copytree(small_run, fake)
+    (fake / "manifest.json").write_text('{"engine": "other"}', encoding="utf-8")
+    (fake / "assignments.csv").write_text("applicant_id,school_id,state\na1,X,placed\n",
+                                          encoding="utf-8")
+    assert_refused(reconcile(fake, tmp_path / "enrolled.csv", out), out, [
+        "fake/manifest.json::engine: not a manifest written by allocator",
+        "fake/assignments.csv:1:status: required column is missing"])
+
+
+def test_every_problem_of_the_roll_at_once(demo_run, tmp_path):
+    rows = read_csv(demo_run / "assignments.csv")
+    first, second, third = (row["applicant_id"] for row in rows[:3])
+    helpers.write_table(tmp_path / "roll.csv", [
+        {"roll_id": "R1", "county": "140702", "applicant_id": first, "categories": ""},
+        {"roll_id": "R1", "county": "140702", "applicant_id": "", "categories": ""},
+        {"roll_id": "R3", "county": "999999", "applicant_id": "", "categories": ""},
+        {"roll_id": "R4", "county": "140702", "applicant_id": "ghost", "categories": ""},
+        {"roll_id": "R5", "county": "140702", "applicant_id": first, "categories": ""},
+        {"roll_id": "R6", "county": "140702", "applicant_id": "", "categories": "poor"},
+        {"roll_id": "110101201901020011", "county": "140702", "applicant_id": "",
+         "categories": ""},
+        {"roll_id": "R8", "county": "", "applicant_id": "", "categories": ""},
+        {"roll_id": "R10", "county": "140702", "applicant_id": third, "categories": ""},
+    ])
+    helpers.write_table(tmp_path / "enrolled.csv", [
+        {"applicant_id": "", "roll_id": "R99", "school_id": "140702-S001"},
+        {"applicant_id": second, "roll_id": "R5", "school_id": "140702-S001"},
+        {"applicant_id": third, "roll_id": "", "school_id": "140702-S002"},
+        {"applicant_id": "", "roll_id": "R10", "school_id": "140702-S001"},
+    ])
+    out = tmp_path / "out"
+    outcome = reconcile(demo_run, tmp_path / "enrolled.csv", out, "--roll", tmp_path / "roll.csv")
+    assert_refused(outcome, out, [
+        "roll.csv:3:roll_id: duplicate id 'R1'",
+        "roll.csv:4:county: county '999999' has no school in the run",
+        "roll.csv:5:applicant_id: unknown applicant 'ghost'",
+        f"roll.csv:6:applicant_id: applicant '{first}' is linked to more than one child",
+        "roll.csv:7:categories: unknown tag 'poor'",
+        "roll.csv:8:roll_id: looks like a national ID number",
+        "roll.csv:9:county: required value is missing",
+        "enrolled.csv:2:roll_id: unknown roll id 'R99'",
+        f"enrolled.csv:3:roll_id: roll id 'R5' is linked to applicant '{first}' on the roll, "
+        f"not '{second}'",
+        f"enrolled.csv:5:applicant_id: '{third}' is enrolled twice (first on row 4)"])

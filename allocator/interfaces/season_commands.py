@@ -37,7 +37,7 @@ def reconcile(
         err.print(f"unknown language '{lang}': choose zh or en")
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
-        result = reconcile_run(load_inputs(run_dir, enrolled, roll))
+        result = reconcile_run(load_inputs(run_dir, enrolled, roll, out_dir))
     except InputError as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -397,8 +399,6 @@ def test_every_problem_of_the_enrolment_list_at_once(small_run, tmp_path):
 
 def test_a_failed_reconciliation_leaves_the_previous_folder_untouched(small_run, small_result,
                                                                       tmp_path):
-    import shutil
-
     previous = tmp_path / "previous"
     shutil.copytree(small_result, previous)
     before = helpers.snapshot(previous)
@@ -419,8 +419,6 @@ def test_a_missing_column_and_a_missing_file(small_run, tmp_path):
 
 
 def test_a_folder_that_is_not_a_run_folder(small_run, tmp_path):
-    import shutil
-
     helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "a1", "school_id": "X"}])
     out = tmp_path / "out"
     scenario = small_run.parent / "scenario"
@@ -474,3 +472,55 @@ def test_every_problem_of_the_roll_at_once(demo_run, tmp_path):
         f"enrolled.csv:3:roll_id: roll id 'R5' is linked to applicant '{first}' on the roll, "
         f"not '{second}'",
         f"enrolled.csv:5:applicant_id: '{third}' is enrolled twice (first on row 4)"])
+
+
+def test_the_output_folder_may_not_replace_an_input(small_run, tmp_path):
+    folder = tmp_path / "lists"
+    helpers.write_table(folder / "enrolled.csv", [{"applicant_id": "a1", "school_id": "X"}])
+    before = helpers.snapshot(small_run)
+    for out in (small_run, folder):
+        outcome = reconcile(small_run, folder / "enrolled.csv", out)
+        assert outcome.exit_code == 2
+        assert f"{out}::: --out would replace the input" in outcome.stderr
+    assert helpers.snapshot(small_run) == before
+    assert (folder / "enrolled.csv").is_file()
+
+
+# --------------------------------------------------------------------------- in a browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PROBE = """<script>
+document.fonts.ready.then(() => {
+  const probe = document.createElement('div');
+  probe.id = 'probe';
+  const images = Array.from(document.images);
+  probe.textContent = [
+    'font=' + document.fonts.check('16px "Report CJK"', '报到'),
+    'decoded=' + images.filter(i => i.complete && i.naturalWidth > 100).length,
+  ].join(' ');
+  document.body.appendChild(probe);
+});
+</script></body>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+def test_the_page_in_chromium(demo_case, tmp_path):
+    from PIL import Image
+
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", f"--user-data-dir={tmp_path / 'profile'}"]
+    page = (demo_case["out"] / "reconciliation.html").read_text(encoding="utf-8")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", PROBE), encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, *flags, "--virtual-time-budget=10000", "--dump-dom",
+                          probed.as_uri()], capture_output=True, text=True, timeout=120,
+                         check=False).stdout
+    assert "应入尽入：保障对象未入学名单" in dom and "R3" in dom
+    assert "font=true decoded=1" in dom
+    shot = tmp_path / "shot.png"
+    subprocess.run([CHROMIUM, *flags, "--window-size=1200,1600", f"--screenshot={shot}",
+                    (demo_case["out"] / "reconciliation.html").as_uri()],
+                   capture_output=True, timeout=120, check=False)
+    image = Image.open(shot).convert("L")
+    dark = sum(image.histogram()[:128]) / (image.width * image.height)
+    assert 0.01 < dark < 0.6  # text and tables, not an empty or black page

@@ -205,7 +205,10 @@ def school_table(schools: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
     ``placed = enrolled_as_placed + no_shows + left_for_other_school`` and
     ``enrolled = enrolled_as_placed + arrived_from_other_school +
     enrolled_without_placement``; ``seats_free = capacity - enrolled`` (negative:
-    more children enrolled than the plan).
+    more children enrolled than the plan). ``next_round_plan = enrolled_as_placed +
+    max(seats_free, 0)``: the plan for the next round's ``schools.csv``, the seats held
+    by children who accept plus the seats still free (children enrolled outside the
+    allocation occupy the rest).
     """
     index = pd.Index(schools["school_id"])
     placed, enrolled = children["placed_school_id"], children["enrolled_school_id"]
@@ -221,6 +224,7 @@ def school_table(schools: pd.DataFrame, children: pd.DataFrame) -> pd.DataFrame:
     table["enrolled_without_placement"] = _count_by(
         enrolled, status.isin(["enrolled_unplaced", "enrolled_without_application"]), index)
     table["seats_free"] = table["capacity"] - table["enrolled"]
+    table["next_round_plan"] = table["enrolled_as_placed"] + table["seats_free"].clip(lower=0)
     return table
 
 

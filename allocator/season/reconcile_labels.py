@@ -53,6 +53,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "arrived_from_other_school": ("他校录取来此报到", "Placed elsewhere, enrolled here"),
     "enrolled_without_placement": ("无录取报到", "Enrolled without placement"),
     "seats_free": ("剩余学位", "Seats free"),
+    "next_round_plan": ("下一轮招生计划", "Plan for the next round"),
     "applicant_id": ("报名号", "Applicant"), "roll_id": ("名册编号", "Roll id"),
     "run_status": ("分配状态", "Run status"), "placed_school_id": ("录取学校", "Placed at"),
     "enrolled_school_id": ("报到学校", "Enrolled at"), "enrolled_on": ("报到日期", "Enrolled on"),

@@ -102,11 +102,11 @@ def test_school_figures_match_the_hand_count(small_result):
     schools = by_key(read_csv(small_result / "schools.csv"), "school_id")
     columns = ("capacity", "placed", "enrolled", "enrolled_as_placed", "no_shows",
                "left_for_other_school", "arrived_from_other_school",
-               "enrolled_without_placement", "seats_free")
+               "enrolled_without_placement", "seats_free", "next_round_plan")
     figures = {school: tuple(int(row[c]) for c in columns) for school, row in schools.items()}
-    assert figures == {"X": (1, 1, 1, 1, 0, 0, 0, 0, 0),
-                       "Y": (2, 2, 1, 0, 1, 1, 0, 1, 1),
-                       "Z": (1, 1, 2, 1, 0, 0, 1, 0, -1)}
+    assert figures == {"X": (1, 1, 1, 1, 0, 0, 0, 0, 0, 1),
+                       "Y": (2, 2, 1, 0, 1, 1, 0, 1, 1, 1),
+                       "Z": (1, 1, 2, 1, 0, 0, 1, 0, -1, 1)}
     summary = json.loads((small_result / "summary.json").read_text(encoding="utf-8"))
     assert summary["schools"]["over_plan"] == ["Z"]
     assert summary["counts"]["placed"] == 4 and summary["counts"]["enrolled"] == 4
@@ -137,7 +137,7 @@ def test_page_and_workbook_in_both_languages(small_run, small_result, tmp_path):
     schools = list(book["学校"].iter_rows(values_only=True))
     assert schools[0][:6] == ("学校代码", "学校名称", "区县", "招生计划", "录取", "报到")
     assert [row[0] for row in schools[1:]] == ["X", "Y", "Z"]
-    assert schools[3][-1] == -1  # Z: numbers stay numbers
+    assert schools[3][-2:] == (-1, 1)  # Z: numbers stay numbers
     english = tmp_path / "en"
     helpers.write_table(tmp_path / "enrolled.csv", SMALL_ENROLLED)
     outcome = reconcile(small_run, tmp_path / "enrolled.csv", english, "--lang", "en")
@@ -244,6 +244,8 @@ def test_demo_school_figures(demo_case):
         assert enrolled == (int(row["enrolled_as_placed"]) + int(row["arrived_from_other_school"])
                             + int(row["enrolled_without_placement"]))
         assert int(row["seats_free"]) == int(row["capacity"]) - enrolled
+        assert int(row["next_round_plan"]) == (int(row["enrolled_as_placed"])
+                                               + max(int(row["seats_free"]), 0))
         if school_id not in (demo_case["a"], demo_case["b"]):
             assert enrolled == 0 and int(row["no_shows"]) == placed
 

@@ -165,15 +165,7 @@ def _sections(result: Reconciliation, lang: str) -> list[dict]:
     if len(schools):
         sections.append({"title": word("by_school_plot", lang),
                          "image": placed_and_enrolled_plot(schools, lang)})
-    if result.roll_children is None:
-        sections.append({"title": word("roll_gaps", lang), "note": word("no_roll", lang)})
-    else:
-        sections.append({"title": word("roll_gaps", lang),
-                         "table": _table(result.roll_gaps, lang)})
-        missing = result.guaranteed_not_enrolled
-        sections.append({"title": word("guaranteed_missing", lang),
-                         "table": _table(missing, lang) if len(missing)
-                         else "", "note": "" if len(missing) else word("guaranteed_none", lang)})
+    sections += _roll_sections(result, lang)
     children = result.children
     declines = children.loc[children["response"] == "decline",
                             ["applicant_id", "placed_school_id", "enrolled_school_id", "status",
@@ -181,6 +173,16 @@ def _sections(result: Reconciliation, lang: str) -> list[dict]:
     sections.append({"title": word("freed", lang), "note": word("responses_note", lang),
                      "table": _table(declines, lang)})
     return sections
+
+
+def _roll_sections(result: Reconciliation, lang: str) -> list[dict]:
+    gaps, missing = result.roll_gaps, result.guaranteed_not_enrolled
+    if gaps is None or missing is None:
+        return [{"title": word("roll_gaps", lang), "note": word("no_roll", lang)}]
+    listed = {"table": _table(missing, lang)} if len(missing) else {
+        "note": word("guaranteed_none", lang)}
+    return [{"title": word("roll_gaps", lang), "table": _table(gaps, lang)},
+            {"title": word("guaranteed_missing", lang), **listed}]
 
 
 def render_html(result: Reconciliation, lang: str, embed_font: bool = True) -> str:

@@ -132,6 +132,7 @@ def test_page_and_workbook_in_both_languages(small_run, small_result, tmp_path):
 
     page = (small_result / "reconciliation.html").read_text(encoding="utf-8")
     assert "秋季入学核查报告" in page and 'data-testid="no_show"' in page
+    assert "未提供适龄儿童名册" in page  # no roll given: the page says so
     book = load_workbook(small_result / "reconciliation.xlsx", read_only=True)
     assert book.sheetnames == ["汇总", "儿童", "学校", "下一轮回复"]
     schools = list(book["学校"].iter_rows(values_only=True))

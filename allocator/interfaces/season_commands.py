@@ -18,7 +18,8 @@ err = Console(stderr=True, highlight=False)
 
 
 def reconcile(
-    run_dir: Annotated[Path, typer.Argument(help="run folder written by 'allocator run'")],
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN",
+                                            help="run folder written by 'allocator run'")],
     enrolled: Annotated[Path, typer.Option(
         "--enrolled", help="who enrolled where (报到): CSV, XLSX or Parquet")],
     out_dir: Annotated[Path, typer.Option("--out", help="folder to write")],

@@ -166,7 +166,7 @@ def _require_columns(frame: pd.DataFrame, names: tuple[str, ...], file: str,
 
 
 def _read_run_schools(path: Path, file: str, problems: ProblemCollector) -> pd.DataFrame | None:
-    frame = read_table(path, ProblemCollector()) if path.suffix == ".csv" else None
+    frame = read_table(path, ProblemCollector())
     if frame is None or not _require_columns(frame, ("school_id", "capacity"), file, problems):
         if frame is None:
             problems.add(file, None, None, "cannot read the run's schools table")

@@ -421,6 +421,15 @@ def test_a_missing_column_and_a_missing_file(small_run, tmp_path):
                    ["absent.csv::: file not found", "roll.txt::: file not found"])
 
 
+def test_a_gb18030_export_is_refused_not_misread(small_run, tmp_path):
+    (tmp_path / "enrolled.csv").write_bytes(
+        "applicant_id,school_id,name\na1,X,王小明\n".encode("gb18030"))
+    out = tmp_path / "out"
+    outcome = reconcile(small_run, tmp_path / "enrolled.csv", out)
+    assert_refused(outcome, out, ["enrolled.csv:2::"])
+    assert "GB18030" in outcome.stderr and "王小明" not in outcome.stderr
+
+
 def test_a_folder_that_is_not_a_run_folder(small_run, tmp_path):
     helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "a1", "school_id": "X"}])
     out = tmp_path / "out"

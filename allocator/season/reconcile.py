@@ -154,7 +154,7 @@ def child_statuses(inputs: ReconcileInputs) -> pd.DataFrame:
         "enrolled_on": _lookup(ids, _dates(by_applicant["enrolled_on"])),
     })
     frame["status"] = _status(frame)
-    response = frame["status"].map(RESPONSE_OF_STATUS).fillna("")
+    response = _lookup(frame["status"], pd.Series(RESPONSE_OF_STATUS))
     waiting_enrolled = (frame["status"] == "enrolled_unplaced") & (frame["run_status"]
                                                                    == "unplaced")
     frame["response"] = response.where(~waiting_enrolled, "decline")

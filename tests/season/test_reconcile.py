@@ -536,3 +536,13 @@ def test_the_page_in_chromium(demo_case, tmp_path):
     image = Image.open(shot).convert("L")
     dark = sum(image.histogram()[:128]) / (image.width * image.height)
     assert 0.01 < dark < 0.6  # text and tables, not an empty or black page
+
+
+def test_an_empty_enrolment_list_makes_every_placed_child_a_no_show(small_run, tmp_path):
+    (tmp_path / "enrolled.csv").write_text("applicant_id,school_id\n", encoding="utf-8")
+    assert reconcile(small_run, tmp_path / "enrolled.csv", tmp_path / "out").exit_code == 0
+    assert (tmp_path / "out" / "responses.csv").read_text(encoding="utf-8") == (
+        "applicant_id,response\na1,decline\na2,decline\na3,decline\na4,decline\n")
+    schools = read_csv(tmp_path / "out" / "schools.csv")
+    assert [(row["no_shows"], row["seats_free"], row["next_round_plan"]) for row in schools] == [
+        ("1", "1", "1"), ("2", "2", "2"), ("1", "1", "1")]

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_REFUSED = 1, 2, 3
@@ -31,9 +32,10 @@ Database = Annotated[str, typer.Option(
 JobKey = Annotated[str, typer.Option("--job-key", help="idempotency key of the job")]
 Actor = Annotated[str, typer.Option(help="who acts, for the audit log")]
 
-job_app = typer.Typer(no_args_is_help=True, help="The portal's batch admission job.")
-audit_app = typer.Typer(no_args_is_help=True, help="Lottery and result audit.")
-db_app = typer.Typer(no_args_is_help=True, help="The store: schema, import and export.")
+PLAIN_HELP = {"no_args_is_help": True, "rich_markup_mode": None}  # see cli.py: no Markdown import
+job_app = typer.Typer(**PLAIN_HELP, help="The portal's batch admission job.")
+audit_app = typer.Typer(**PLAIN_HELP, help="Lottery and result audit.")
+db_app = typer.Typer(**PLAIN_HELP, help="The store: schema, import and export.")
 
 
 def _engine(url: str):
@@ -176,13 +178,18 @@ def db_export_scenario(
     county: Annotated[str | None, typer.Option(help="one county only")] = None,
 ) -> None:
     """Write a stored scenario back to a folder (personal columns masked)."""
+    from allocator.pipeline.output_folder import check_output_folder
     from allocator.store.run_records import write_folder_atomically
     from allocator.store.scenario_export import find_scenario, scenario_files
 
-    with _engine(database).connect() as connection:
-        files = scenario_files(connection, find_scenario(connection, scenario), county,
-                               for_job=False)
-    out.print(f"wrote {write_folder_atomically(files.files, out_dir)}")
+    with reported_output_errors():
+        check_output_folder(out_dir, _database_files(database))
+        with _engine(database).connect() as connection:
+            files = scenario_files(connection, find_scenario(connection, scenario), county,
+                                   for_job=False)
+        written = write_folder_atomically(files.files, out_dir, kind="scenario",
+                                          inputs=_database_files(database))
+    out.print(f"wrote {written}")
 
 
 @db_app.command("export-run")
@@ -192,15 +199,27 @@ def db_export_run(
     database: Database = "sqlite:///allocator.db",
 ) -> None:
     """Write a stored run back to a run folder (byte-identical to the original files)."""
+    from allocator.pipeline.output_folder import check_output_folder
     from allocator.store.jobs import find_run
     from allocator.store.run_records import export_run
 
-    with _engine(database).connect() as connection:
-        run = find_run(connection, job_key)
-        if run is None:
-            err.print(f"no stored run with job key '{job_key}'")
-            raise typer.Exit(EXIT_FAILURE)
-        out.print(f"wrote {export_run(connection, run, out_dir)}")
+    with reported_output_errors():
+        check_output_folder(out_dir, _database_files(database))
+        with _engine(database).connect() as connection:
+            run = find_run(connection, job_key)
+            if run is None:
+                err.print(f"no stored run with job key '{job_key}'")
+                raise typer.Exit(EXIT_FAILURE)
+            written = export_run(connection, run, out_dir, inputs=_database_files(database))
+    out.print(f"wrote {written}")
+
+
+def _database_files(url: str) -> list[Path]:
+    """The SQLite file behind ``url`` (an output folder may not contain it), if any."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:"):
+        return [Path(url[len(prefix):])]
+    return []
 
 
 def serve(

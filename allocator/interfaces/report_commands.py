@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 out = Console(highlight=False)
@@ -55,16 +56,19 @@ def report(
     classes: Annotated[int, typer.Option(help="class budget of the recommendations")] = 3,
 ) -> None:
     """Run SCENARIO and write the run folder with report.html, report.xlsx and disclosure files."""
+    from allocator.pipeline.output_folder import check_output_folder
     from allocator.pipeline.write import write_run
     from allocator.reports.writer import build_report, write_reports
 
     _check_lang(lang)
-    result = _load(scenario, seed, mechanism)
+    with reported_output_errors():
+        check_output_folder(out_dir, [scenario])
+        result = _load(scenario, seed, mechanism)
 
-    def writer(run_result, staging: Path) -> None:
-        write_reports(build_report(run_result, lang, classes=classes), staging)
+        def writer(run_result, staging: Path) -> None:
+            write_reports(build_report(run_result, lang, classes=classes), staging)
 
-    written = write_run(result, out_dir, extra_writers=[writer])
+        written = write_run(result, out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
               "disclosure.csv, disclosure_admitted.csv, ledger.csv, surplus_plan.csv, "
               "metrics.csv)")

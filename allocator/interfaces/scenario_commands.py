@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 EXIT_INVALID_INPUT = 2
@@ -41,7 +42,8 @@ def scenarios(
 
     target = out_dir or Path("out") / file.stem
     try:
-        with err.status("preparing scenarios", spinner="dots") as status:
+        with reported_output_errors(), err.status("preparing scenarios",
+                                                  spinner="dots") as status:
             runs = run_scenario_file(file, target, _names(only), warm=not cold,
                                      progress=status.update)
     except InputError as error:
@@ -58,6 +60,13 @@ def scenarios(
                       "yes" if run.result.verified else "NO")
     out.print(table)
     if not all(run.result.verified for run in runs):
+        from allocator.interfaces.output_errors import describe_failed_checks
+
+        for run in runs:
+            if not run.result.verified:
+                failed = [check.to_dict() for check in run.result.checks
+                          if check.required and not check.passed]
+                print(f"{run.name}: {describe_failed_checks(failed)}", file=sys.stderr)
         raise typer.Exit(EXIT_FAILURE)
 
 
@@ -88,7 +97,9 @@ def compare(
         ["run", "applicant_id", "school_id_before", "school_id_after", "why"]].head(movers)))
     out.print(_table("placed by category", comparison.categories))
     if out_dir is not None:
-        for path in write_comparison(comparison, out_dir):
+        with reported_output_errors():
+            written = write_comparison(comparison, out_dir, inputs=list(runs))
+        for path in written:
             out.print(f"wrote {path}")
 
 
@@ -115,9 +126,12 @@ def sweep(
     """Run scenarios x seeds on Dask (LocalCluster by default) and tabulate outcomes."""
     from rich.progress import Progress
 
+    from allocator.pipeline.output_folder import check_output_folder
     from allocator.scenarios.sweep import run_sweep, write_sweep
 
     target = out_dir or Path("out") / f"{file.stem}-sweep"
+    with reported_output_errors():
+        check_output_folder(target, [file])
     try:
         with Progress(console=err) as bar:
             task = bar.add_task("sweep", total=None)
@@ -127,7 +141,9 @@ def sweep(
                                                                        total=total))
     except InputError as error:
         raise _invalid(error) from None
-    for path in write_sweep(result, target):
+    with reported_output_errors():
+        written = write_sweep(result, target, inputs=[file])
+    for path in written:
         out.print(f"wrote {path}")
     summary = result.runs.groupby("scenario")[["placed", "first_choice", "distance_km_mean"]]
     out.print(_table("mean over seeds", summary.mean().round(2).reset_index()))
@@ -149,8 +165,9 @@ def province(
     from allocator.scenarios.province import run_province
 
     try:
-        result = run_province(folder, out_dir, parallel=not serial, scheduler=scheduler,
-                              workers=workers)
+        with reported_output_errors():
+            result = run_province(folder, out_dir, parallel=not serial, scheduler=scheduler,
+                                  workers=workers)
     except InputError as error:
         raise _invalid(error) from None
     counts = result["summary"]["counts"]

@@ -259,11 +259,26 @@ def _with_overflow(arcs, scenario, policy, catchments, eligible, applicant_unit,
                 "source": np.full(len(o_school), SOURCE_OVERFLOW, np.int8),
                 "tier": _tiers(policy, catchments, applicants, schools, o_applicant, o_school),
                 "distance": o_distance}
-    # both parts are grouped by applicant in list order; a stable sort by applicant
-    # interleaves them without disturbing that order (timsort merges the runs)
-    merged = {name: np.concatenate([arcs[name], overflow[name]]) for name in arcs}
-    order = np.argsort(merged["applicant"], kind="stable")
-    return {name: values[order] for name, values in merged.items()}
+    return _merge_by_applicant(arcs, overflow)
+
+
+def _merge_by_applicant(first: dict, second: dict) -> dict:
+    """Interleave two arc sets sorted by applicant; an applicant's ``first`` arcs lead.
+
+    The same order as a stable sort of the concatenation by applicant, computed
+    as a merge of the two sorted runs (positions by binary search), which is
+    several times cheaper than sorting millions of arcs again.
+    """
+    a, b = first["applicant"], second["applicant"]
+    position_a = np.arange(len(a)) + np.searchsorted(b, a, side="left")
+    position_b = np.arange(len(b)) + np.searchsorted(a, b, side="right")
+    merged = {}
+    for name in first:
+        values = np.empty(len(a) + len(b), dtype=np.result_type(first[name], second[name]))
+        values[position_a] = first[name]
+        values[position_b] = second[name]
+        merged[name] = values
+    return merged
 
 
 def _prioritise(arcs, policy, applicants, schools, public, tie, draws) -> dict:

@@ -177,18 +177,25 @@ def categories_table(runs: list[RunFolder]) -> pd.DataFrame:
                                                          *[r.name for r in runs]]]
 
 
-def write_comparison(comparison: Comparison, out_dir: str | Path) -> list[Path]:
-    """Write the tables as CSV and a self-contained HTML page with plots."""
+def write_comparison(comparison: Comparison, out_dir: str | Path,
+                     inputs: list[str | Path] | tuple = ()) -> list[Path]:
+    """Write the tables as CSV and a self-contained HTML page with plots, atomically.
+
+    ``out_dir`` must be absent, empty or a folder the engine wrote, and may not
+    be or contain one of the compared run folders.
+    """
+    from allocator.pipeline.write import write_folder_atomically
     from allocator.scenarios.compare_html import comparison_html
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in ("metrics", "schools", "movers", "categories"):
-        path = out / f"{name}.csv"
-        getattr(comparison, name).to_csv(path, index=False, lineterminator="\n")
-        written.append(path)
-    html = out / "comparison.html"
-    html.write_text(comparison_html(comparison), encoding="utf-8")
-    written.append(html)
-    return written
+    names = [f"{name}.csv" for name in ("metrics", "schools", "movers", "categories")]
+
+    def fill(staging: Path) -> None:
+        for name in names:
+            getattr(comparison, name[:-4]).to_csv(staging / name, index=False,
+                                                  lineterminator="\n")
+        (staging / "comparison.html").write_text(comparison_html(comparison),
+                                                 encoding="utf-8")
+
+    out = write_folder_atomically(fill, out_dir, kind="comparison",
+                                  inputs=inputs)
+    return [out / name for name in [*names, "comparison.html"]]

@@ -19,9 +19,10 @@ import numpy as np
 import pandas as pd
 
 from allocator.pipeline.load import LoadedScenario, load
+from allocator.pipeline.output_folder import VerificationFailed, check_output_folder
 from allocator.pipeline.run import RunResult, build_manifest, solve_loaded
 from allocator.pipeline.tables import summary_counts
-from allocator.pipeline.write import write_csv, write_json
+from allocator.pipeline.write import write_csv, write_folder_atomically, write_json
 from allocator.policy.lottery import lottery_draws
 from allocator.scenarios.subset import subset_scenario
 
@@ -77,6 +78,8 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
         ``assignments`` and ``schools`` frames in input order, ``summary`` and
         ``manifest`` (with per-step timings).
     """
+    if out_dir is not None:
+        check_output_folder(out_dir, [folder])  # refuse before the work, not after
     clock = time.perf_counter()
     timings: dict[str, float] = {}
     loaded = load(folder, seed=seed)
@@ -100,7 +103,9 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
                                                     if not r[2]]}}
     manifest = _manifest(loaded, timings, parallel, scheduler, workers)
     if out_dir is not None:
-        _write(Path(out_dir), assignments, schools, summary, manifest)
+        if not verified:
+            raise VerificationFailed(_failed_checks(parts, results))
+        _write(Path(out_dir), assignments, schools, summary, manifest, inputs=[folder])
     return {"assignments": assignments, "schools": schools, "summary": summary,
             "manifest": manifest}
 
@@ -142,23 +147,22 @@ def _manifest(loaded: LoadedScenario, timings: dict[str, float], parallel: bool,
     return manifest
 
 
-def _write(out: Path, assignments: pd.DataFrame, schools: pd.DataFrame,
-           summary: dict[str, Any], manifest: dict[str, Any]) -> None:
-    import os
-    import shutil
+def _failed_checks(parts: list, results: list) -> list[dict[str, Any]]:
+    """The failed required checks of every county, named ``county: check``."""
+    failed = []
+    for part, result in zip(parts, results, strict=True):
+        for check in result[3]["checks"]:
+            if check["required"] and not check["passed"]:
+                failed.append(dict(check, name=f"{part[0]}: {check['name']}"))
+    return failed
 
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.tmp-{os.getpid()}-{time.monotonic_ns()}"
-    staging.mkdir()
-    try:
+
+def _write(out: Path, assignments: pd.DataFrame, schools: pd.DataFrame,
+           summary: dict[str, Any], manifest: dict[str, Any], inputs: list) -> None:
+    def fill(staging: Path) -> None:
         write_csv(assignments, staging / "assignments.csv")
         write_csv(schools, staging / "schools.csv")
         write_json(summary, staging / "summary.json")
         write_json(manifest, staging / "manifest.json")
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+    write_folder_atomically(fill, out, kind="run", inputs=inputs)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from allocator.pipeline.load import LoadedScenario
+from allocator.pipeline.output_folder import VerificationFailed, check_output_folder
 from allocator.pipeline.run import RunResult, solve_loaded
 from allocator.pipeline.write import write_run
 from allocator.problem.compile import compile_problem
@@ -25,7 +26,7 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ScenarioRun:
-    """One named scenario's result and where it was written."""
+    """One named scenario's result and where it was written (None: verification failed)."""
 
     name: str
     result: RunResult
@@ -90,6 +91,9 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
     say = progress or (lambda text: None)
     scenario_file = read_scenario_file(path)
     names = only or scenario_file.scenario_names
+    inputs = [Path(path), scenario_file.base_folder]
+    for name in names:  # every folder may be replaced, or none is written
+        check_output_folder(Path(out_dir) / name, inputs)
     runs: list[ScenarioRun] = []
     with tempfile.TemporaryDirectory(prefix="allocator-whatif-") as work:
         prepared = prepare_scenarios(scenario_file, names, Path(work))
@@ -97,7 +101,10 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
         for name in names:
             say(f"running scenario {name}")
             result, used_warm = solve_prepared(prepared[name], base, warm)
-            folder = write_run(result, Path(out_dir) / name)
+            try:
+                folder: Path | None = write_run(result, Path(out_dir) / name)
+            except VerificationFailed:
+                folder = None  # a failed run writes no folder; the caller reports it
             runs.append(ScenarioRun(name, result, folder, used_warm))
     return runs
 

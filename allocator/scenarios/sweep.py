@@ -145,21 +145,30 @@ def _tidy(outcomes: list[dict[str, Any]], failures: list[dict[str, Any]]) -> Swe
                        failed.sort_values(["scenario", "seed"]).reset_index(drop=True))
 
 
-def write_sweep(result: SweepResult, out_dir: str | Path) -> list[Path]:
+def write_sweep(result: SweepResult, out_dir: str | Path,
+                inputs: list[str | Path] | tuple = ()) -> list[Path]:
     """Write the tidy tables (CSV; the per-child table as Parquet when pyarrow is there)
-    and the plots of outcome distributions."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    tables = {"runs": result.runs, "schools": result.schools, "failures": result.failures,
-              "catchment_probability": result.catchment_probability(),
-              "school_fill": result.school_fill()}
-    for name, frame in tables.items():
-        frame.to_csv(out / f"{name}.csv", index=False, lineterminator="\n")
-        written.append(out / f"{name}.csv")
-    written.append(_write_applicants(result.applicants, out))
-    written += plot_sweep(result, out)
-    return written
+    and the plots of outcome distributions, atomically.
+
+    ``out_dir`` must be absent, empty or a folder the engine wrote, and may not
+    be or contain one of ``inputs``.
+    """
+    from allocator.pipeline.write import write_folder_atomically
+
+    names: list[str] = []
+
+    def fill(staging: Path) -> None:
+        tables = {"runs": result.runs, "schools": result.schools, "failures": result.failures,
+                  "catchment_probability": result.catchment_probability(),
+                  "school_fill": result.school_fill()}
+        for name, frame in tables.items():
+            frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
+            names.append(f"{name}.csv")
+        names.append(_write_applicants(result.applicants, staging).name)
+        names.extend(path.name for path in plot_sweep(result, staging))
+
+    out = write_folder_atomically(fill, out_dir, kind="sweep", inputs=inputs)
+    return [out / name for name in names]
 
 
 def _write_applicants(frame: pd.DataFrame, out: Path) -> Path:

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,17 +126,23 @@ def stored_texts(connection: Connection, table, run_id: int) -> dict[str, str]:
     return {row.file_name: row.content for row in rows}
 
 
-def export_run(connection: Connection, run: Row, out_dir: str | Path) -> Path:
-    """Write the run folder of a stored run to ``out_dir`` atomically (CONTRACT.md files)."""
+def export_run(connection: Connection, run: Row, out_dir: str | Path,
+               inputs: Sequence[str | Path] = ()) -> Path:
+    """Write the run folder of a stored run to ``out_dir`` atomically (CONTRACT.md files).
+
+    ``out_dir`` must be absent, empty or a folder the engine wrote, and may not
+    contain one of ``inputs`` (the database file).
+    """
     files = {ASSIGNMENTS_FILE: assignments_text(connection, run),
              **stored_texts(connection, models.run_files, run.id)}
-    return write_folder_atomically(files, out_dir)
+    return write_folder_atomically(files, out_dir, kind="run", inputs=inputs)
 
 
-def write_folder_atomically(files: dict[str, str], out_dir: str | Path) -> Path:
+def write_folder_atomically(files: dict[str, str], out_dir: str | Path, kind: str = "run",
+                            inputs: Sequence[str | Path] = ()) -> Path:
     """Write ``files`` (name -> text) to ``out_dir`` atomically (see the pipeline's writer)."""
     def fill(staging: Path) -> None:
         for name, text in files.items():
             (staging / name).write_bytes(text.encode("utf-8"))
 
-    return pipeline_write.write_folder_atomically(fill, out_dir)
+    return pipeline_write.write_folder_atomically(fill, out_dir, kind=kind, inputs=inputs)

@@ -6,6 +6,7 @@ import math
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from allocator.pipeline.write import write_run
 from allocator.reports.writer import report_writer
@@ -78,3 +79,23 @@ def test_english_report(county_result, tmp_path, monkeypatch):
     page = (written / "report.html").read_text(encoding="utf-8")
     assert "Compulsory-school admission" in page and "Seat ledger by round" in page
     assert "学位台账" not in page
+
+
+def test_the_font_subset_cache_gives_the_bytes_of_a_fresh_subset(tmp_path, monkeypatch):
+    # report.html embeds a subset of the CJK font; subsetting costs seconds, so subsets are
+    # cached on disk. A cached subset must be byte-identical to a fresh one (reports are
+    # byte-identical run to run), and a second report must not subset again.
+    from allocator.reports import page
+
+    pytest.importorskip("noto_cjk_sans_otc")
+    monkeypatch.setenv("ALLOCATOR_CACHE_DIR", str(tmp_path / "cache"))
+    characters = "".join(sorted(set("城关第一小学招生计划")))
+    first = page._cached_subset(characters)
+    assert list((tmp_path / "cache" / "font-subsets").glob("*.b64"))
+
+    def must_not_subset(*args):
+        raise AssertionError("subset again instead of reading the cache")
+
+    fresh = page._subset_base64(characters, str(__import__("noto_cjk_sans_otc").FONT_PATH))
+    monkeypatch.setattr(page, "_subset_base64", must_not_subset)
+    assert page._cached_subset(characters) == first == fresh

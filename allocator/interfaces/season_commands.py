@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 EXIT_INVALID_INPUT = 2
@@ -30,6 +31,7 @@ def reconcile(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
 ) -> None:
     """Reconcile RUN's placements with who enrolled (and the roll): statuses, gaps, responses."""
+    from allocator.pipeline.output_folder import check_output_folder
     from allocator.season.reconcile import reconcile as reconcile_run
     from allocator.season.reconcile_inputs import load_inputs
     from allocator.season.reconcile_report import write_reconciliation
@@ -37,15 +39,18 @@ def reconcile(
     if lang not in ("zh", "en"):
         err.print(f"unknown language '{lang}': choose zh or en")
         raise typer.Exit(EXIT_INVALID_INPUT)
+    inputs = [run_dir, enrolled, *([roll] if roll is not None else [])]
     try:
-        result = reconcile_run(load_inputs(run_dir, enrolled, roll, out_dir))
+        with reported_output_errors():
+            check_output_folder(out_dir, inputs)  # refuse before the work, not after
+            result = reconcile_run(load_inputs(run_dir, enrolled, roll))
+            written = write_reconciliation(result, out_dir, lang, inputs)
     except InputError as error:
         for problem in error.problems:
             print(str(problem), file=sys.stderr)
         err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was "
                   "written.[/bold red]")
         raise typer.Exit(EXIT_INVALID_INPUT) from None
-    written = write_reconciliation(result, out_dir, lang)
     if not quiet:
         _print_summary(result.summary, written)
 

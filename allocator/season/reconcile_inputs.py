@@ -245,8 +245,8 @@ def _refuse_national_ids(values: pd.Series, column: str, file: str,
                       * int(looks_like_id.sum()), kind="national id")
 
 
-def load_inputs(run_dir: Path, enrolled_path: Path, roll_path: Path | None = None,
-                out_dir: Path | None = None) -> ReconcileInputs:
+def load_inputs(run_dir: Path, enrolled_path: Path,
+                roll_path: Path | None = None) -> ReconcileInputs:
     """Read and cross-check every input of ``allocator reconcile``.
 
     Parameters
@@ -257,8 +257,6 @@ def load_inputs(run_dir: Path, enrolled_path: Path, roll_path: Path | None = Non
         The enrolment list (CSV, XLSX or Parquet) of schema :data:`ENROLLED`.
     roll_path : Path, optional
         The roll of school-age children, of schema :data:`ROLL`.
-    out_dir : Path, optional
-        The folder to be written: it may be neither an input nor hold one.
 
     Returns
     -------
@@ -272,9 +270,6 @@ def load_inputs(run_dir: Path, enrolled_path: Path, roll_path: Path | None = Non
         With every problem found, as ``file:row:column: message``.
     """
     problems = ProblemCollector()
-    if out_dir is not None:
-        check_output_folder(Path(out_dir), [Path(run_dir), Path(enrolled_path),
-                                            *([Path(roll_path)] if roll_path else [])], problems)
     run = read_run_folder(Path(run_dir), problems)
     roll = ignored_roll = None
     if roll_path is not None:
@@ -295,16 +290,6 @@ def load_inputs(run_dir: Path, enrolled_path: Path, roll_path: Path | None = Non
         ignored[Path(roll_path).name] = ignored_roll or []
     return ReconcileInputs(run, enrolled, roll, files,
                            {name: columns for name, columns in ignored.items() if columns})
-
-
-def check_output_folder(out_dir: Path, inputs: list[Path], problems: ProblemCollector) -> None:
-    """The output folder is replaced as a whole: refuse one that is, or holds, an input."""
-    out = out_dir.resolve()
-    for path in inputs:
-        target = path.resolve()
-        if target == out or out in target.parents:
-            problems.add(str(out_dir), None, None,
-                         f"--out would replace the input {path}; choose another folder")
 
 
 def _check_identifies_child(enrolled: pd.DataFrame, path: Path,

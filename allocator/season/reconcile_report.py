@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -85,12 +86,20 @@ def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     return shown.rename(columns=lambda name: column_label(name, lang))
 
 
-def write_reconciliation(result: Reconciliation, out_dir: str | Path, lang: str = "zh") -> Path:
+def write_reconciliation(result: Reconciliation, out_dir: str | Path, lang: str = "zh",
+                         inputs: Iterable[str | Path] = ()) -> Path:
     """Write every file of ``result`` to ``out_dir`` atomically; return the folder.
 
     Files: ``children.csv``, ``schools.csv``, ``responses.csv``, ``summary.json``,
     ``reconciliation.html``, ``reconciliation.xlsx`` and, with a roll,
     ``roll_children.csv``, ``roll_gaps.csv``, ``guaranteed_not_enrolled.csv``.
+    The folder is marked as the engine's (kind ``reconciliation``).
+
+    Raises
+    ------
+    allocator.pipeline.output_folder.OutputFolderRefused
+        Before anything is written, when ``out_dir`` holds files the engine did
+        not write, or is or contains one of ``inputs``.
     """
     def fill(staging: Path) -> None:
         for name, frame in csv_tables(result).items():
@@ -100,7 +109,7 @@ def write_reconciliation(result: Reconciliation, out_dir: str | Path, lang: str 
                                                      encoding="utf-8")
         write_xlsx(staging / "reconciliation.xlsx", workbook_sheets(result, lang))
 
-    return write_folder_atomically(fill, out_dir)
+    return write_folder_atomically(fill, out_dir, kind="reconciliation", inputs=inputs)
 
 
 def csv_tables(result: Reconciliation) -> dict[str, pd.DataFrame]:

@@ -486,16 +486,36 @@ def test_every_problem_of_the_roll_at_once(demo_run, tmp_path):
         f"enrolled.csv:5:applicant_id: '{third}' is enrolled twice (first on row 4)"])
 
 
-def test_the_output_folder_may_not_replace_an_input(small_run, tmp_path):
+def test_the_output_folder_may_not_replace_an_input_or_a_foreign_folder(small_run, tmp_path):
     folder = tmp_path / "lists"
     helpers.write_table(folder / "enrolled.csv", [{"applicant_id": "a1", "school_id": "X"}])
     before = helpers.snapshot(small_run)
     for out in (small_run, folder):
         outcome = reconcile(small_run, folder / "enrolled.csv", out)
         assert outcome.exit_code == 2
-        assert f"{out}::: --out would replace the input" in outcome.stderr
+        assert f"--out {out}: the output folder" in outcome.stderr
+        assert "Nothing was written" in outcome.stderr
     assert helpers.snapshot(small_run) == before
     assert (folder / "enrolled.csv").is_file()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mine.txt").write_text("a planner's own file", encoding="utf-8")
+    outcome = reconcile(small_run, folder / "enrolled.csv", notes)
+    assert outcome.exit_code == 2 and "did not write" in outcome.stderr
+    assert [path.name for path in notes.iterdir()] == ["mine.txt"]
+
+
+def test_a_reconciliation_folder_is_marked_and_may_be_replaced(small_run, small_result,
+                                                               tmp_path):
+    marker = json.loads((small_result / ".allocator-output.json").read_text(encoding="utf-8"))
+    assert marker["kind"] == "reconciliation"
+    assert "responses.csv" in marker["entries"]
+    helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": "a1", "school_id": "X"}])
+    out = tmp_path / "out"
+    assert reconcile(small_run, tmp_path / "enrolled.csv", out).exit_code == 0
+    helpers.write_table(tmp_path / "enrolled.csv", SMALL_ENROLLED)
+    assert reconcile(small_run, tmp_path / "enrolled.csv", out).exit_code == 0
+    assert helpers.snapshot(out) == helpers.snapshot(small_result)
 
 
 # --------------------------------------------------------------------------- in a browser

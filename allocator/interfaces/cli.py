@@ -60,6 +60,7 @@ def run(
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
     from allocator.pipeline.output_folder import check_output_folder
+    from allocator.pipeline.relocate import portable
     from allocator.pipeline.run import run_scenario
     from allocator.pipeline.write import write_run
 
@@ -81,7 +82,7 @@ def run(
                 from allocator.reports.writer import report_writer
 
                 writers.append(report_writer(lang))
-            written = write_run(result, out_dir, extra_writers=writers)
+            written = write_run(portable(result, out_dir), out_dir, extra_writers=writers)
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
@@ -148,6 +149,8 @@ def explain(
     run_dir: Annotated[Path, typer.Argument(help="run folder written by 'allocator run'")],
     applicant_id: Annotated[str, typer.Argument(help="application number")],
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    scenario: Annotated[Path | None, typer.Option(
+        help="scenario folder to use if the run's inputs moved (checked by SHA-256)")] = None,
 ) -> None:
     """Tell one applicant's full story: effective list, tiers, cut-offs, why each refused."""
     from allocator.pipeline.explain import applicant_story, render_story
@@ -157,7 +160,7 @@ def explain(
         err.print("--lang must be zh or en")
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
-        result = rerun_recorded(run_dir)
+        result = rerun_recorded(run_dir, scenario)
         story = applicant_story(result, applicant_id)
     except InputError as error:
         _report_input_error(error)

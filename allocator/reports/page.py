@@ -11,6 +11,7 @@ import base64
 import hashlib
 import io
 import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from .labels import text, words
+from .vocabulary import localise
 
 MAX_ROWS = 60
 
@@ -67,9 +69,15 @@ th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
 """
 
 
-def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS) -> str:
-    """An HTML table of at most ``max_rows`` rows (with a note when cut)."""
-    shown = frame.head(max_rows)
+def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS,
+               tiers: Mapping[str, str] | None = None) -> str:
+    """An HTML table of at most ``max_rows`` rows (with a note when cut).
+
+    Column names, categorical values and numbers are shown in ``lang``
+    (:func:`allocator.reports.vocabulary.localise`; ``tiers``: the policy's
+    tier labels).
+    """
+    shown = localise(frame.head(max_rows), lang, tiers)
     html = shown.to_html(index=False, escape=True, na_rep="", border=0)
     if len(frame) > max_rows:
         html += f'<p class="note">{text("rows_shown", lang).format(n=max_rows)}</p>'

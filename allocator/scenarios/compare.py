@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.pipeline.cell_safety import neutralise_frame
+
 #: Headline metrics of ``summary.json`` (``counts``) compared side by side.
 METRICS: tuple[str, ...] = ("applicants", "placed", "unplaced", "excluded", "first_choice",
                             "capacity", "surplus_seats", "schools", "schools_oversubscribed",
@@ -191,8 +193,8 @@ def write_comparison(comparison: Comparison, out_dir: str | Path,
 
     def fill(staging: Path) -> None:
         for name in names:
-            getattr(comparison, name[:-4]).to_csv(staging / name, index=False,
-                                                  lineterminator="\n")
+            neutralise_frame(getattr(comparison, name[:-4])).to_csv(
+                staging / name, index=False, lineterminator="\n")
         (staging / "comparison.html").write_text(comparison_html(comparison),
                                                  encoding="utf-8")
 

@@ -20,17 +20,17 @@ REPO = Path(__file__).resolve().parents[2]
 GOLDEN = {
     "tiny": {
         "assignments.csv": "28669d5527fce82f0d5198cb6829ed33baaafb4b6ebce1d5f2ff5be267fdc156",
-        "schools.csv": "b173eb394529a7694c60f115a686a7ba9cfbf2d9ba164f0d5d81d9c84cdab746",
+        "schools.csv": "b0c09e496ce97e797057993f7e3a3e2057faa6ab7649327fa1bb5c4e08ebb7c8",
         "summary.json": "21d01343a05cac714a49cd3185a8de4bda52517e4a1c24eed5010dba3b344926",
     },
     "demo-county": {
-        "assignments.csv": "16ef6f26e981d446250471c09381772db251f7355992d9b50b3b6759d8061df5",
-        "schools.csv": "dd60102426ca82cf2d09d183840dff130217cb6e7abf26b2837ea99618b846a2",
+        "assignments.csv": "50927379f286bccc3439767cbf4e4fe3083804e0d795dac4b75b6f4dee0062d7",
+        "schools.csv": "65e4f663e5041d078c7df5f53b97f39d443847c2bb2447af6de1061e169f7be1",
         "summary.json": "ab0edcf22f59951af54a918d70a871db42112bb79e240169dc0d371ed002c7c1",
     },
     "province-3x20000-5": {
-        "assignments.csv": "6caab444aa7df6dc4b92ff119f0f6c8455b78b9233afda0ec36154a6544ce36d",
-        "schools.csv": "0a69ddea647686309f1f27e6aeaace8ee545405842077ab35c7d07a8735757ec",
+        "assignments.csv": "c10f928b8059efcc10cf16d9abbdc081cb03cc383d81f83f990fe7098ce881b5",
+        "schools.csv": "14ad2560302ded9236116a2722ad97700c91aa9493f1b57c997f7779821348ad",
         "summary.json": "049e852945e1b7e3f605bfda4df10e4d2383b9bd4bddb90db21942e023c114ed",
     },
 }

@@ -28,27 +28,56 @@ def same_cell(cell, text: str) -> bool:
     return str(cell) == text
 
 
-def test_workbook_opens_and_matches_the_csvs(county_run):
+def test_workbook_opens_and_matches_the_csvs(county_run, county_result):
+    # the workbook is the planner's reading of the CSVs: Chinese sheet names and headers,
+    # categorical words translated, numbers as typed cells equal to the CSV's numbers
+    from allocator.reports.vocabulary import (
+        CATEGORICAL,
+        column_label,
+        sheet_name,
+        value_label,
+    )
+    from allocator.reports.writer import tier_labels
+
+    tiers = tier_labels(county_result, "zh")
     workbook = openpyxl.load_workbook(county_run / "report.xlsx", read_only=True)
     expected = {"summary", "schools", "assignments", "surplus plan", "recommendations",
                 "warnings", "ledger", "metrics", "fairness"}
-    assert expected <= set(workbook.sheetnames)
+    assert {sheet_name(name, "zh") for name in expected} <= set(workbook.sheetnames)
     for sheet, csv_name in SHEETS_AND_CSVS.items():
         frame = pd.read_csv(county_run / csv_name, dtype=str, keep_default_na=False)
-        rows = sheet_rows(workbook, sheet)
-        assert rows[0] == list(frame.columns), sheet
+        rows = sheet_rows(workbook, sheet_name(sheet, "zh"))
+        labels = [column_label(column, "zh", tiers) for column in frame.columns]
+        assert [label.split(" (")[0] for label in rows[0]] == labels, sheet
         assert len(rows) - 1 == len(frame), sheet
         for row, record in zip(rows[1:], frame.itertuples(index=False), strict=True):
-            assert all(same_cell(cell, text) for cell, text in zip(row, record, strict=True)), (
-                sheet, row, record)
+            for column, cell, field in zip(frame.columns, row, record, strict=True):
+                if column in CATEGORICAL or field in ("True", "False"):
+                    field = value_label(field.lower() if field in ("True", "False") else field,
+                                        "zh", tiers) if field else ""
+                assert same_cell(cell, field), (sheet, column, cell, field)
+
+
+def test_workbook_has_typed_cells_and_a_frozen_filtered_header(county_run):
+    workbook = openpyxl.load_workbook(county_run / "report.xlsx")
+    schools = workbook["学校"]
+    assert schools.freeze_panes == "A2" and schools.auto_filter.ref.startswith("A1:")
+    plan = [cell.value for cell in next(schools.iter_cols(min_col=2, max_col=2))][1:]
+    assert all(isinstance(value, int) for value in plan)
+    summary = {row[0]: row[1] for row in workbook["概要"].iter_rows(values_only=True)}
+    assert isinstance(summary["报名人数"], int) and summary["校验"] == "通过"
+    assert not any("." in str(key) and "_" in str(key) for key in summary)  # no JSON paths
 
 
 def test_disclosure_holds_application_numbers_only(county_run, county_result):
     admitted = pd.read_csv(county_run / "disclosure_admitted.csv", dtype=str,
                            keep_default_na=False)
-    assert list(admitted.columns) == ["school_id", "application_number", "tier", "route"]
-    placed = county_result.assignments[county_result.assignments["status"] == "placed"]
-    assert sorted(admitted["application_number"]) == sorted(placed["applicant_id"])
+    assert list(admitted.columns) == ["application_number", "school_id", "status", "tier",
+                                      "tier_name", "route", "lottery", "appeal_id"]
+    assignments = county_result.assignments
+    placed = assignments[assignments["status"] == "placed"]
+    listed = assignments[assignments["status"].isin(["placed", "unplaced"])]
+    assert sorted(admitted["application_number"]) == sorted(listed["applicant_id"])
     schools = pd.read_csv(county_run / "disclosure.csv", dtype=str, keep_default_na=False)
     forbidden = ("applicant", "id_number", "birth", "lat", "lon", "sibling")
     for frame in (admitted, schools):

@@ -58,7 +58,7 @@ def test_a_job_is_queued_run_paged_reported_disclosed_and_appealed(client):
     assert (decided["decision"], decided["new_school_id"]) == ("placed", "A")
     disclosure = client.get("/jobs/tiny-2025/disclosure", headers=AUTH)
     assert disclosure.headers["content-type"].startswith("text/csv")
-    assert "a3,A,placed,hukou_and_home" in disclosure.text
+    assert "a3,A,placed,1,hukou_and_home,appeal," in disclosure.text
 
 
 def _locations(response):

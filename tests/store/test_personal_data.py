@@ -48,8 +48,9 @@ def test_no_name_or_id_number_leaks_from_a_roster_that_holds_them(engine, store_
         result = runner.invoke(app, [*map(str, command), "--db", store_url])
         assert result.exit_code == 0, (command, result.stderr)
         printed.append(result.stdout + result.stderr)
-    written = "".join(path.read_text(encoding="utf-8") for path in tmp_path.glob("*/*")
-                      if path.parent.name in ("run", "published"))
+    written = "".join(path.read_text(encoding="utf-8") for path in tmp_path.rglob("*")
+                      if path.is_file() and path.relative_to(tmp_path).parts[0] in (
+                          "run", "published"))  # the run's copied inputs/ included
     stored = all_text(engine)
     haystacks = {"logs": caplog.text, "output": "".join(printed), "files": written,
                  "store": stored}

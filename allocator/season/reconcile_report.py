@@ -19,10 +19,10 @@ import pandas as pd
 from jinja2 import Environment
 from markupsafe import Markup
 
+from allocator.pipeline.cell_safety import neutralise_frame
 from allocator.pipeline.write import write_csv, write_folder_atomically, write_json
 from allocator.reports.fonts import configure_matplotlib
 from allocator.reports.page import font_face_css, table_html
-from allocator.reports.workbook import summary_rows
 from allocator.reports.xlsx import write_xlsx
 
 from .reconcile import Reconciliation
@@ -31,6 +31,9 @@ from .reconcile_labels import column_label, status_label, word
 SHEET_ROW_LIMIT = 200_000
 MAX_BARS = 40
 CODE_COLUMNS = ("status", "run_status", "roll_status", "response", "registration")
+#: Per-child data files, written exactly (ids join, the next round reads responses.csv);
+#: the other CSV files are for people and get spreadsheet formulas neutralised.
+DATA_FILES = ("children", "responses", "roll_children")
 
 PAGE = """<!DOCTYPE html>
 <html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}">
@@ -103,7 +106,8 @@ def write_reconciliation(result: Reconciliation, out_dir: str | Path, lang: str 
     """
     def fill(staging: Path) -> None:
         for name, frame in csv_tables(result).items():
-            write_csv(frame, staging / f"{name}.csv")
+            write_csv(frame if name in DATA_FILES else neutralise_frame(frame),
+                      staging / f"{name}.csv")
         write_json(result.summary, staging / "summary.json")
         (staging / "reconciliation.html").write_text(render_html(result, lang),
                                                      encoding="utf-8")
@@ -125,8 +129,7 @@ def csv_tables(result: Reconciliation) -> dict[str, pd.DataFrame]:
 
 def workbook_sheets(result: Reconciliation, lang: str) -> dict[str, pd.DataFrame]:
     """Sheet name -> labelled table: summary first, then every CSV table."""
-    summary = summary_rows(result.summary)
-    sheets = {word("summary", lang): localised(summary, lang)}
+    sheets = {word("summary", lang): readable_summary(result.summary, lang)}
     names = {"children": word("children", lang), "schools": word("schools", lang),
              "responses": word("responses", lang), "roll_children": word("roll_children", lang),
              "roll_gaps": word("roll_gaps", lang),
@@ -139,6 +142,31 @@ def workbook_sheets(result: Reconciliation, lang: str) -> dict[str, pd.DataFrame
         else:
             sheets[names[key]] = localised(frame, lang)
     return sheets
+
+
+def readable_summary(summary: dict, lang: str) -> pd.DataFrame:
+    """The headline of ``summary.json`` as (item, value) rows; counts stay numbers."""
+    run = summary["run"]
+    rows: list[tuple[str, object]] = [
+        (word("run", lang), f"{run['scenario']} · {run['policy']} · {run['mechanism']} · "
+                            f"{run['seed']}")]
+    for role, key in (("enrolled", "enrolled_file"), ("roll", "roll_file")):
+        if role in summary["inputs"]:
+            rows.append((word(key, lang), summary["inputs"][role]["file"]))
+    counts = summary["counts"]
+    rows += [(column_label("applicant_id", lang), counts["applicants"]),
+             (word("placed", lang), counts["placed"]),
+             (column_label("enrolled", lang), counts["enrolled"])]
+    rows += [(status_label(status, lang), number)
+             for status, number in counts["by_status"].items()]
+    rows += [(f"{word('responses', lang)}: {status_label(kind, lang)}", number)
+             for kind, number in summary["responses"].items()]
+    rows.append((word("over_plan", lang), ", ".join(summary["schools"]["over_plan"])))
+    if summary["roll"] is not None:
+        rows += [(f"{word('roll_file', lang)}: {column_label(key, lang)}", number)
+                 for key, number in summary["roll"].items()]
+    rows.append((word("guarantee_source", lang), summary["guarantee"]["source"]))
+    return pd.DataFrame(rows, columns=[column_label("key", lang), column_label("value", lang)])
 
 
 def _cards(result: Reconciliation, lang: str) -> list[tuple[str, str, str]]:

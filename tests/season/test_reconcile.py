@@ -566,3 +566,26 @@ def test_an_empty_enrolment_list_makes_every_placed_child_a_no_show(small_run, t
     schools = read_csv(tmp_path / "out" / "schools.csv")
     assert [(row["no_shows"], row["seats_free"], row["next_round_plan"]) for row in schools] == [
         ("1", "1", "1"), ("2", "2", "2"), ("1", "1", "1")]
+
+
+def test_formulas_are_neutralised_in_files_for_people_not_in_data(demo_run, tmp_path):
+    from openpyxl import load_workbook
+
+    formula = "=HYPERLINK(\"http://x\",\"y\")"
+    applicant = read_csv(demo_run / "assignments.csv")[0]["applicant_id"]
+    helpers.write_table(tmp_path / "enrolled.csv", [{"applicant_id": applicant,
+                                                     "school_id": "140702-S001"}])
+    helpers.write_table(tmp_path / "roll.csv", [
+        {"roll_id": "R1", "county": "140702", "zone": formula, "categories": "orphan"}])
+    out = tmp_path / "out"
+    outcome = reconcile(demo_run, tmp_path / "enrolled.csv", out, "--roll", tmp_path / "roll.csv")
+    assert outcome.exit_code == 0, outcome.stderr
+    assert read_csv(out / "roll_children.csv")[0]["zone"] == formula  # data: exact
+    assert read_csv(out / "roll_gaps.csv")[0]["zone"] == "'" + formula  # for people: text
+    assert read_csv(out / "guaranteed_not_enrolled.csv")[0]["zone"] == "'" + formula
+    gaps = list(load_workbook(out / "reconciliation.xlsx", read_only=True)[
+        "名册核查：按区县和片区"].iter_rows(values_only=True))
+    assert gaps[1][1] == "'" + formula
+    summary = list(load_workbook(out / "reconciliation.xlsx", read_only=True)[
+        "汇总"].iter_rows(values_only=True))
+    assert ("适龄儿童名册: 保障对象未入学", 1) in summary

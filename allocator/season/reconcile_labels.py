@@ -85,6 +85,10 @@ STATUSES: dict[str, tuple[str, str]] = {
     "no_application": ("未报名", "no application"),
     "accept": ("确认", "accept"), "decline": ("放弃", "decline"),
     "hukou": ("户籍", "hukou"), "residence_permit": ("居住证", "residence permit"),
+    "mainstream": ("随班就读", "mainstream class"), "special_school": ("特殊教育学校",
+                                                                   "special school"),
+    "home_teaching": ("送教上门", "home teaching"),
+    "primary": ("小学", "primary"), "junior": ("初中", "junior"),
 }
 
 

@@ -23,6 +23,7 @@ from allocator.pipeline.cell_safety import neutralise_frame
 from allocator.pipeline.write import write_csv, write_folder_atomically, write_json
 from allocator.reports.fonts import configure_matplotlib
 from allocator.reports.page import font_face_css, table_html
+from allocator.reports.vocabulary import value_label
 from allocator.reports.xlsx import write_xlsx
 
 from .reconcile import Reconciliation
@@ -30,7 +31,8 @@ from .reconcile_labels import column_label, status_label, word
 
 SHEET_ROW_LIMIT = 200_000
 MAX_BARS = 40
-CODE_COLUMNS = ("status", "run_status", "roll_status", "response", "registration")
+CODE_COLUMNS = ("status", "run_status", "roll_status", "response", "registration",
+                "disability_plan", "stage")
 #: Per-child data files, written exactly (ids join, the next round reads responses.csv);
 #: the other CSV files are for people and get spreadsheet formulas neutralised.
 DATA_FILES = ("children", "responses", "roll_children")
@@ -83,6 +85,9 @@ def localised(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     for column in CODE_COLUMNS:
         if column in shown.columns:
             shown[column] = shown[column].map(lambda code: status_label(code, lang))
+    if "categories" in shown.columns:
+        shown["categories"] = shown["categories"].map(
+            lambda tags: "; ".join(value_label(tag, lang) for tag in tags.split(";") if tag))
     if "guaranteed" in shown.columns and pd.api.types.is_bool_dtype(shown["guaranteed"]):
         shown["guaranteed"] = shown["guaranteed"].map(
             {True: "是" if lang == "zh" else "yes", False: ""})

@@ -219,7 +219,8 @@ COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
                                      "allocator.interfaces.job_commands",
                                      "allocator.interfaces.report_commands",
                                      "allocator.interfaces.template_commands",
-                                     "allocator.interfaces.workbench_commands")
+                                     "allocator.interfaces.workbench_commands",
+                                     "allocator.interfaces.season_commands")
 
 
 def _register_command_modules() -> None:

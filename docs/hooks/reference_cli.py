@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import inspect
 import re
-
 from typing import Any
 
 import typer
+from markdown_table import code, table
 
 from allocator.interfaces.cli import app
-from markdown_table import code, table
 
 
 def type_text(parameter: Any, context: Any) -> str:

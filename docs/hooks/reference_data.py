@@ -3,8 +3,9 @@ and run-folder files from allocator.model.outputs."""
 
 from __future__ import annotations
 
-from allocator.model import outputs, schema
 from markdown_table import code, table
+
+from allocator.model import outputs, schema
 
 INPUT_TABLES = (schema.SCHOOLS, schema.APPLICANTS, schema.PRIORITIES)
 REQUIREMENT = {"always": "yes", "spatial": "yes*", "optional": "no"}

@@ -8,12 +8,12 @@ import json
 import typing
 from collections.abc import Iterator
 
+from markdown_table import code, table
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from allocator.policy import config, loader
 from allocator.policy import predicates as predicates_module
-from markdown_table import code, table
 
 
 def type_text(annotation: object) -> str:

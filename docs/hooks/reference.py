@@ -29,6 +29,7 @@ GENERATORS = {
     "predicates": reference_policy.predicates,
     "tie-breaks": reference_policy.tie_breaks,
     "builtin-policies": reference_policy.builtin_policies,
+    "mechanisms": reference_policy.mechanisms,
     "cli": reference_cli.cli_reference,
 }
 MARKER = re.compile(r"^<!-- generated: ([a-z-]+) -->$", re.MULTILINE)

@@ -124,3 +124,14 @@ def builtin_policies() -> str:
             text += "\nTie-breaks: " + ", ".join(code(b) for b in policy.tie_breaks) + ".\n"
         sections.append(text)
     return "\n".join(sections)
+
+
+def mechanisms() -> str:
+    """The registered mechanisms with their capability flags."""
+    from allocator.solvers.registry import MECHANISMS
+
+    return table(("mechanism", "stable (no justified envy, checked)", "fast (re-solved in "
+                  "what-ifs)", "what it does"),
+                 [(code(name), "yes" if mechanism.stable else "no",
+                   "yes" if mechanism.fast else "no", mechanism.description)
+                  for name, mechanism in MECHANISMS.items()])

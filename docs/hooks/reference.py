@@ -46,3 +46,16 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001
         return GENERATORS[name]()
 
     return MARKER.sub(generate, markdown)
+
+
+def on_post_build(config) -> None:
+    """Write ``assets/cjk-font.css``: the CJK glyphs the built pages use, as an embedded font."""
+    from allocator.reports.page import font_face_css
+
+    site = Path(config["site_dir"])
+    characters = set()
+    for page in site.rglob("*.html"):
+        characters.update(char for char in page.read_text(encoding="utf-8") if ord(char) > 0x2E7F)
+    css = font_face_css("".join(sorted(characters)))
+    (site / "assets").mkdir(exist_ok=True)
+    (site / "assets" / "cjk-font.css").write_text(css, encoding="utf-8")

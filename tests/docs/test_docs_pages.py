@@ -110,3 +110,15 @@ def test_the_policy_example_of_the_policy_reference_is_a_valid_policy(tmp_path):
     assert policy.migrants.inflow_counties == ("140105",)
     assert policy.seat_warnings.red == pytest.approx(1.3)
     assert [tier.name for tier in policy.tiers][0] == "certified"
+
+
+def test_the_python_example_of_the_api_page_runs(tmp_path, capsys):
+    page = (DOCS / "api.md").read_text()
+    example = re.search(r"```python\n(.*?)```", page, re.S).group(1)
+    example = example.replace('"scenarios/', f'"{REPO}/scenarios/').replace(
+        '"out/', f'"{tmp_path}/')
+    namespace: dict = {}
+    exec(compile(example, "api.md", "exec"), namespace)  # noqa: S102 - the page's own example
+    assert capsys.readouterr().out.split() == ["3976", "True"]
+    assert (tmp_path / "demo-42" / "report.html").is_file()
+    assert len(namespace["table"]) == 4000

@@ -281,38 +281,42 @@ RUN_FOLDER: tuple[OutputFile, ...] = (
 )
 
 
-def output_file(name: str) -> OutputFile:
-    """The documented run-folder file called ``name``.
+def output_file(name: str, folder: tuple[OutputFile, ...] = RUN_FOLDER) -> OutputFile:
+    """The documented file called ``name`` of ``folder`` (the run folder by default).
 
     Raises
     ------
     KeyError
         If no file of that name is documented.
     """
-    for described in RUN_FOLDER:
+    for described in folder:
         if described.name == name:
             return described
     raise KeyError(name)
 
 
 def undocumented(name: str, headers: list[str] | tuple[str, ...],
-                 values: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+                 values: dict[str, tuple[str, ...]] | None = None,
+                 folder: tuple[OutputFile, ...] = RUN_FOLDER) -> list[str]:
     """The headers (columns or top-level keys) of file ``name`` that no column describes.
 
     Parameters
     ----------
     name
-        File name in the run folder, e.g. ``"schools.csv"``.
+        File name in the folder, e.g. ``"schools.csv"``.
     headers
         Its column names (CSV) or top-level keys (JSON).
     values
         Allowed values of each placeholder, e.g. ``{"tier": tier_names}``; without
         it a placeholder matches any identifier.
+    folder
+        The documented files of that kind of folder: :data:`RUN_FOLDER`, or the
+        comparison and sweep folders of :mod:`allocator.model.study_outputs`.
 
     Returns
     -------
     list of str
         Headers without a description, in the order given.
     """
-    described = output_file(name)
+    described = output_file(name, folder)
     return [header for header in headers if described.column_for(header, values) is None]

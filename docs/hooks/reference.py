@@ -24,6 +24,8 @@ GENERATORS = {
     "input-tables": reference_data.input_tables,
     "column-kinds": reference_data.column_kinds,
     "run-folder": reference_data.run_folder,
+    "comparison-folder": reference_data.comparison_folder,
+    "sweep-folder": reference_data.sweep_folder,
     "policy-options": reference_policy.policy_options,
     "tier-fields": reference_policy.tier_fields,
     "predicates": reference_policy.predicates,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markdown_table import code, table
 
-from allocator.model import outputs, schema
+from allocator.model import outputs, schema, study_outputs
 
 INPUT_TABLES = (schema.SCHOOLS, schema.APPLICANTS, schema.PRIORITIES)
 REQUIREMENT = {"always": "yes", "spatial": "yes*", "optional": "no"}
@@ -66,10 +66,10 @@ def column_kinds() -> str:
                                                KINDS.items()))
 
 
-def run_folder() -> str:
-    """One section per run-folder file; columns (or top-level keys) where it has them."""
+def folder_section(files: tuple[outputs.OutputFile, ...]) -> str:
+    """One section per file; columns (or top-level keys) where it has them."""
     sections = []
-    for described in outputs.RUN_FOLDER:
+    for described in files:
         contract = " Part of the [data contract](contract.md)." if described.contract else ""
         text = f"### {described.name}\n\n{described.name_zh}: {described.description}." \
                f"{contract}\n"
@@ -81,3 +81,18 @@ def run_folder() -> str:
             text += "\n" + table((what, "中文名", "type", "meaning", "values"), rows)
         sections.append(text)
     return "\n".join(sections)
+
+
+def run_folder() -> str:
+    """The files of a run folder (allocator run, scenarios, province)."""
+    return folder_section(outputs.RUN_FOLDER)
+
+
+def comparison_folder() -> str:
+    """The files ``allocator compare --out`` writes."""
+    return folder_section(study_outputs.COMPARISON_FOLDER)
+
+
+def sweep_folder() -> str:
+    """The files ``allocator sweep --out`` writes."""
+    return folder_section(study_outputs.SWEEP_FOLDER)

@@ -18,7 +18,7 @@ import typer
 import yaml
 
 from allocator.interfaces.cli import app
-from allocator.model import outputs, schema
+from allocator.model import outputs, schema, study_outputs
 from allocator.pipeline.load import load
 from allocator.policy import config, predicates
 
@@ -32,11 +32,13 @@ import reference_policy  # noqa: E402
 
 
 def test_the_data_reference_lists_every_input_and_output_column():
-    page = reference_data.input_tables() + reference_data.run_folder()
+    page = (reference_data.input_tables() + reference_data.run_folder()
+            + reference_data.comparison_folder() + reference_data.sweep_folder())
     for table in (schema.SCHOOLS, schema.APPLICANTS, schema.PRIORITIES):
         for column in table.columns:
             assert f"`{column.name}`" in page, f"{table.name}.{column.name}"
-    for described in outputs.RUN_FOLDER:
+    for described in (*outputs.RUN_FOLDER, *study_outputs.COMPARISON_FOLDER,
+                      *study_outputs.SWEEP_FOLDER):
         assert f"### {described.name}" in page
         for column in described.columns:
             assert f"`{column.name}`" in page, f"{described.name}:{column.name}"

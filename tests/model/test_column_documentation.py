@@ -7,9 +7,10 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from allocator.model import outputs, schema
+from allocator.model import outputs, schema, study_outputs
 from allocator.pipeline import run_scenario
 from allocator.pipeline.write import write_run
 from allocator.reports.writer import report_writer
@@ -76,3 +77,42 @@ def test_every_column_and_key_the_run_folder_writes_is_documented(written_run):
             missing[path.name] = gaps
     assert missing == {}, f"undocumented columns (add them to allocator/model/outputs.py): " \
                           f"{missing}"
+
+
+def folder_gaps(folder: Path, documented: tuple, values: dict) -> dict[str, list[str]]:
+    """Undocumented files (key '') and undocumented columns per file of ``folder``."""
+    names = {described.name for described in documented}
+    gaps = {"": sorted(path.name for path in folder.iterdir() if path.name not in names)}
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".csv" and path.name in names:
+            missing = outputs.undocumented(path.name, headers(path), values, documented)
+            if missing:
+                gaps[path.name] = missing
+        if path.suffix == ".parquet" and path.name in names:
+            columns = list(pd.read_parquet(path).columns)
+            gaps[path.name] = outputs.undocumented(path.name, columns, values, documented)
+    return {name: gap for name, gap in gaps.items() if gap}
+
+
+def test_every_column_of_a_comparison_folder_is_documented(tmp_path):
+    from allocator.scenarios import compare_runs, write_comparison
+
+    other = tmp_path / "other_seed"
+    write_run(run_scenario(SCENARIOS / "tiny", seed=8), other)
+    reference = tmp_path / "reference"
+    write_run(run_scenario(SCENARIOS / "tiny"), reference)
+    out = tmp_path / "compare"
+    write_comparison(compare_runs([reference, other]), out)
+    values = {"run": ("reference", "other_seed")}
+    assert folder_gaps(out, study_outputs.COMPARISON_FOLDER, values) == {}
+
+
+def test_every_column_of_a_sweep_folder_is_documented(tmp_path):
+    from allocator.scenarios import run_sweep, write_sweep
+
+    scenario_file = tmp_path / "whatifs.yaml"
+    scenario_file.write_text(f"base: {SCENARIOS / 'tiny'}\noverrides: {{}}\n"
+                             "scenarios:\n  baseline: []\n", encoding="utf-8")
+    result = run_sweep(scenario_file, [1, 2], workers=1, processes=False)
+    write_sweep(result, tmp_path / "sweep")
+    assert folder_gaps(tmp_path / "sweep", study_outputs.SWEEP_FOLDER, {}) == {}

@@ -20,7 +20,7 @@ REASON_CODES: tuple[str, ...] = (
     "private_round", "sweep", "sibling_group", "unplaced",
     "excluded:under_age", "excluded:special_school", "excluded:home_teaching",
 )
-STATUSES: tuple[str, ...] = ("placed", "unplaced", "excluded")
+STATUSES: tuple[str, ...] = ("placed", "unplaced", "excluded", "declined")
 SOURCES: tuple[str, ...] = ("stated_choice", "catchment", "overflow", "older_sibling",
                             "resource_room", "feeder_school")
 LEDGER_ROUNDS: tuple[str, ...] = ("certified", "local", "migrant", "other", "overflow",
@@ -85,8 +85,8 @@ ASSIGNMENTS = OutputFile("assignments.csv", "录取结果", contract=True, descr
     _column("applicant_id", "id", "报名号", "application number, as in applicants.csv"),
     _column("school_id", "id", "录取学校", "school placed at; empty when not placed"),
     _column("status", "choice", "状态", "placed; unplaced (no seat); excluded (not placed by "
-            "the engine, kept in the ledger: under age, special school, home teaching)",
-            STATUSES),
+            "the engine, kept in the ledger: under age, special school, home teaching); "
+            "declined (later rounds: gave up its seat or application)", STATUSES),
     _column("tier", "integer", "录取顺位", "published priority tier under which the child "
             "was placed (0 = best); empty when not placed or placed by the sweep"),
     _column("choice_rank", "integer", "志愿序号", "1-based position of the school in the "
@@ -105,6 +105,23 @@ ASSIGNMENTS = OutputFile("assignments.csv", "录取结果", contract=True, descr
     _column("reason_code", "choice", "结果代码", "machine code of the outcome", REASON_CODES),
     _column("lottery_draw", "text", "随机数原值", "the exact 64-bit draw, 16 hex digits "
             "(BLAKE2b keyed by the seed)"),
+    _column("previous_school_id", "id", "上轮学校", "later rounds only: the school held "
+            "after the previous round; empty if none"),
+    _column("response", "choice", "答复", "later rounds only: the response taken into "
+            "account (given in responses.csv or the policy's default)",
+            ("accept", "wait", "decline")),
+    _column("moved", "boolean", "是否调整", "later rounds only: true when the school "
+            "changed"),
+))
+
+MOVES = OutputFile("moves.csv", "递补调整", contract=True, description=(
+    "later rounds only: one row per applicant whose school changed"), columns=(
+    _column("applicant_id", "id", "报名号", "application number"),
+    _column("from_school_id", "id", "原学校", "school held before; empty = newly placed"),
+    _column("to_school_id", "id", "新学校", "school placed at in this round"),
+    _column("chain", "text", "调整链", "the vacancy chain: the freed or added seat that "
+            "started it"),
+    _column("step", "integer", "步骤", "position of the move in its chain"),
 ))
 
 _CUTOFFS = (
@@ -276,7 +293,7 @@ REPORT_XLSX = OutputFile("report.xlsx", "规划报告（工作簿）", descripti
 
 #: Every file a run folder may hold, contract files first.
 RUN_FOLDER: tuple[OutputFile, ...] = (
-    ASSIGNMENTS, SCHOOLS, SUMMARY, MANIFEST, DISCLOSURE, DISCLOSURE_ADMITTED, LEDGER,
+    ASSIGNMENTS, SCHOOLS, SUMMARY, MANIFEST, MOVES, DISCLOSURE, DISCLOSURE_ADMITTED, LEDGER,
     SURPLUS_PLAN, METRICS, REPORT_HTML, REPORT_XLSX,
 )
 

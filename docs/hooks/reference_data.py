@@ -22,8 +22,16 @@ KINDS = {
 
 
 def chinese_name(column: object) -> str:
-    """The column's Chinese name where the schema has one."""
-    return str(getattr(column, "name_zh", "") or "")
+    """The column's Chinese name: the first Chinese header users write for it, where the
+    schema has them (``aliases_zh``), else ``name_zh`` (output schemas)."""
+    aliases = getattr(column, "aliases_zh", ()) or ()
+    return str(aliases[0] if aliases else getattr(column, "name_zh", "") or "")
+
+
+def meaning(column: object) -> str:
+    """English meaning, followed by the Chinese one where the schema has it."""
+    chinese = getattr(column, "description_zh", "") or ""
+    return f"{column.description}<br>{chinese}" if chinese else column.description
 
 
 def allowed_values(column: schema.Column) -> str:
@@ -44,7 +52,7 @@ def input_tables() -> str:
     for described in INPUT_TABLES:
         key = f" Key: {code(described.key)}." if described.key else ""
         rows = [(code(column.name), chinese_name(column), column.kind,
-                 REQUIREMENT[column.required], column.description, allowed_values(column))
+                 REQUIREMENT[column.required], meaning(column), allowed_values(column))
                 for column in described.columns]
         sections.append(
             f"### {described.name}.csv\n\n"

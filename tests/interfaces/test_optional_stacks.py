@@ -28,10 +28,15 @@ main()
 """
 
 
-def run_without_extras(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
-    code = BLOCKED_RUN.format(blocked=sorted(EXTRA_OF_MODULE), arguments=list(arguments))
+def run_cli(*arguments: str, cwd: Path, blocked: tuple[str, ...] = ()
+            ) -> subprocess.CompletedProcess:
+    code = BLOCKED_RUN.format(blocked=sorted(blocked), arguments=list(arguments))
     return subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True,
                           text=True, timeout=300)
+
+
+def run_without_extras(*arguments: str, cwd: Path) -> subprocess.CompletedProcess:
+    return run_cli(*arguments, cwd=cwd, blocked=tuple(EXTRA_OF_MODULE))
 
 
 def test_run_validate_and_reports_need_no_optional_stack(tmp_path):
@@ -43,6 +48,17 @@ def test_run_validate_and_reports_need_no_optional_stack(tmp_path):
     written = {path.name for path in (tmp_path / "run").iterdir()}
     assert {"assignments.csv", "schools.csv", "summary.json", "manifest.json",
             "report.html", "report.xlsx"} <= written
+
+
+def test_without_the_optional_stacks_the_run_folder_is_byte_identical(tmp_path):
+    lean = run_without_extras("run", str(TINY), "--out", str(tmp_path / "lean"), "-q",
+                              cwd=tmp_path)
+    assert lean.returncode == 0, lean.stderr
+    full = run_cli("run", str(TINY), "--out", str(tmp_path / "full"), "-q", cwd=tmp_path)
+    assert full.returncode == 0, full.stderr
+    for path in sorted((tmp_path / "full").iterdir()):
+        if path.name != "manifest.json":  # timings differ from run to run
+            assert (tmp_path / "lean" / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_a_portal_command_without_the_portal_stack_names_the_extra(tmp_path):

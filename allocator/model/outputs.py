@@ -192,6 +192,8 @@ MANIFEST = OutputFile("manifest.json", "运行清单", contract=True, descriptio
             "source files"),
     _column("scenario", "text", "方案名称", "scenario name"),
     _column("scenario_folder", "text", "方案目录", "scenario folder as given"),
+    _column("scenario_folder_relative", "text", "方案目录（相对）", "the scenario folder "
+            "relative to the run folder, so a moved run folder stays explainable"),
     _column("seed", "integer", "随机种子", "lottery seed used"),
     _column("policy", "text", "招生政策", "policy name"),
     _column("policy_sha256", "text", "政策哈希", "SHA-256 of the policy in force"),
@@ -227,6 +229,8 @@ DISCLOSURE = OutputFile("disclosure.csv", "招生信息公开", description=(
             "here"),
     _column("admitted_sweep", "integer", "统筹录取人数", "children placed by the county-wide "
             "sweep"),
+    _column("admitted_by_sweep", "integer", "统筹录取人数", "children placed by the "
+            "county-wide sweep"),
     _column("admitted_private_lottery", "integer", "民办摇号录取人数", "children admitted in "
             "the private-school lottery"),
     _column("admitted_<tier>", "integer", "各顺位录取人数", "one column per tier that "
@@ -240,6 +244,24 @@ DISCLOSURE_ADMITTED = OutputFile("disclosure_admitted.csv", "录取名单公示"
     _column("application_number", "id", "报名号", "application number"),
     _column("tier", "integer", "录取顺位", "published tier"),
     _column("route", "choice", "录取途径", "reason_code of the placement", REASON_CODES),
+    _column("status", "choice", "状态", "placed or unplaced (excluded children are only "
+            "counted, in disclosure_counts.csv)", ("placed", "unplaced")),
+    _column("tier_name", "text", "顺位名称", "name or label of the published tier"),
+    _column("lottery", "number", "随机号", "published lottery number"),
+    _column("appeal_id", "id", "申诉编号", "the appeal that changed the placement, if any "
+            "(store publications)"),
+))
+
+DISCLOSURE_COUNTS = OutputFile("disclosure_counts.csv", "录取人数公示", description=(
+    "for publication: per county and stage, children placed, left unplaced and excluded "
+    "(excluded children appear only in these counts)"), columns=(
+    _column("county", "text", "区县", "county"),
+    _column("stage", "choice", "学段", "primary or junior", ("primary", "junior")),
+    _column("applicants", "integer", "报名人数", "applicants"),
+    _column("placed", "integer", "录取人数", "children placed"),
+    _column("unplaced", "integer", "未录取人数", "children left without a seat"),
+    _column("excluded", "integer", "不参与分配人数", "children not placed by the engine "
+            "(under age, special school, home teaching)"),
 ))
 
 _LEDGER_ROUNDS = tuple(
@@ -284,6 +306,17 @@ METRICS = OutputFile("metrics.csv", "指标", description=(
     _column("value", "number", "值", "a share in [0, 1], or kilometres for *_km metrics"),
 ))
 
+#: The marker every output folder carries (run, comparison, sweep, export): what the
+#: engine wrote there, so ``--out`` replaces only a folder the engine owns.
+OUTPUT_MARKER = OutputFile(".allocator-output.json", "输出目录标记", description=(
+    "marks a folder the engine wrote and lists its files; --out replaces only an absent, "
+    "empty or marked folder holding nothing else"), columns=(
+    _column("engine", "text", "引擎", "allocator"),
+    _column("engine_version", "text", "引擎版本", "package version"),
+    _column("kind", "text", "目录类型", "run, comparison, sweep, scenario export, ..."),
+    _column("entries", "list", "文件清单", "the files written with the marker"),
+))
+
 REPORT_HTML = OutputFile("report.html", "规划报告", description=(
     "one self-contained page for planners (Chinese by default, --lang en): headline "
     "figures, metrics, plots, seat ledger, surplus plan, cost of fairness, class "
@@ -293,8 +326,8 @@ REPORT_XLSX = OutputFile("report.xlsx", "规划报告（工作簿）", descripti
 
 #: Every file a run folder may hold, contract files first.
 RUN_FOLDER: tuple[OutputFile, ...] = (
-    ASSIGNMENTS, SCHOOLS, SUMMARY, MANIFEST, MOVES, DISCLOSURE, DISCLOSURE_ADMITTED, LEDGER,
-    SURPLUS_PLAN, METRICS, REPORT_HTML, REPORT_XLSX,
+    ASSIGNMENTS, SCHOOLS, SUMMARY, MANIFEST, MOVES, DISCLOSURE, DISCLOSURE_ADMITTED,
+    DISCLOSURE_COUNTS, LEDGER, SURPLUS_PLAN, METRICS, REPORT_HTML, REPORT_XLSX, OUTPUT_MARKER,
 )
 
 

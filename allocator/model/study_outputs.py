@@ -7,7 +7,7 @@ A column ``<run>`` stands for one column per compared run, named after its folde
 
 from __future__ import annotations
 
-from allocator.model.outputs import OutputColumn, OutputFile
+from allocator.model.outputs import OUTPUT_MARKER, OutputColumn, OutputFile
 
 _RUN = OutputColumn("run", "text", "方案", "the compared run (its folder name); the first run "
                     "is the reference and has no rows")
@@ -71,7 +71,8 @@ COMPARISON_HTML = OutputFile("comparison.html", "方案对比报告", descriptio
 
 #: Every file ``allocator compare ... --out`` writes.
 COMPARISON_FOLDER: tuple[OutputFile, ...] = (
-    COMPARISON_METRICS, COMPARISON_SCHOOLS, MOVERS, CATEGORIES, COMPARISON_HTML)
+    COMPARISON_METRICS, COMPARISON_SCHOOLS, MOVERS, CATEGORIES, COMPARISON_HTML,
+    OUTPUT_MARKER)
 
 SWEEP_RUNS = OutputFile("runs.csv", "各次运行", description=(
     "one row per scenario and seed: headline counts"), columns=(
@@ -142,4 +143,4 @@ SWEEP_PLOT = OutputFile("sweep.png", "概率分布图", description=(
 #: Parquet file without pyarrow).
 SWEEP_FOLDER: tuple[OutputFile, ...] = (
     SWEEP_RUNS, SWEEP_SCHOOLS, SWEEP_FAILURES, CATCHMENT_PROBABILITY, SCHOOL_FILL,
-    SWEEP_APPLICANTS, SWEEP_APPLICANTS_CSV, SWEEP_PLOT)
+    SWEEP_APPLICANTS, SWEEP_APPLICANTS_CSV, SWEEP_PLOT, OUTPUT_MARKER)

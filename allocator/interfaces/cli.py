@@ -247,5 +247,11 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as error:  # noqa: BLE001 - last resort: one clear line, exit 1
-        err.print(f"[bold red]error:[/bold red] {type(error).__name__}: {error}")
+        from rich.markup import escape
+
+        from allocator.interfaces.extras import missing_extra_message
+
+        message = missing_extra_message(error) if isinstance(error, ModuleNotFoundError) else None
+        err.print("[bold red]error:[/bold red] "
+                  + escape(message or f"{type(error).__name__}: {error}"))
         sys.exit(EXIT_FAILURE)

@@ -8,7 +8,7 @@ calls inside the atomic write, so a run folder holds ``report.html``,
 sheet holds the county and category groupings) next to the contract files, or
 none of them.
 
-Heavy parts are conditional on size (documented in the README): the cost of
+Heavy parts are conditional on size (documented in docs/reports.md): the cost of
 fairness re-solves the scenario with the other mechanism (runs of at most
 :data:`FAIRNESS_LIMIT` applicants) and the class recommendations re-solve it
 once per candidate (at most :data:`RECOMMEND_LIMIT`); larger runs say so in the

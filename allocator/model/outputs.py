@@ -112,6 +112,9 @@ ASSIGNMENTS = OutputFile("assignments.csv", "录取结果", contract=True, descr
             ("accept", "wait", "decline")),
     _column("moved", "boolean", "是否调整", "later rounds only: true when the school "
             "changed"),
+    _column("late", "boolean", "是否补报", "later rounds only: true for a late applicant "
+            "(not in the previous run); ranked after on-time applicants of its tier unless "
+            "rounds.late_applicants is with_on_time"),
 ))
 
 MOVES = OutputFile("moves.csv", "递补调整", contract=True, description=(
@@ -181,6 +184,8 @@ SUMMARY = OutputFile("summary.json", "结果摘要", contract=True, description=
             "passed, details"),
     _column("round", "text", "轮次", "later rounds only: previous run, lottery order, seats "
             "freed and added, moves, newly placed, declined, longest chain"),
+    _column("warnings", "list", "输入提示", "input columns read but not used (unknown "
+            "columns): file, row, column and message"),
 ))
 
 MANIFEST = OutputFile("manifest.json", "运行清单", contract=True, description=(
@@ -210,6 +215,12 @@ MANIFEST = OutputFile("manifest.json", "运行清单", contract=True, descriptio
     _column("what_if", "text", "假设方案", "what-if runs only: scenario file and SHA-256, "
             "base input hashes, overrides, warm re-solve, every change as key: old -> new"),
     _column("round", "text", "轮次", "later rounds only: previous run and lottery order"),
+    _column("input_encodings", "text", "输入编码", "how each input table was read: utf-8, "
+            "utf-8-sig, gb18030, xlsx or parquet"),
+    _column("outputs", "text", "输出文件", "file name -> SHA-256 of every file of the run "
+            "folder but the manifest (a later round checks them)"),
+    _column("previous_runs", "list", "此前各轮", "later rounds only: the chain of previous "
+            "runs, each with its path and the SHA-256 of its assignments"),
 ))
 
 DISCLOSURE = OutputFile("disclosure.csv", "招生信息公开", description=(

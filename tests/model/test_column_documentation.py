@@ -46,12 +46,23 @@ def test_an_unknown_column_is_reported_and_a_placeholder_matches_only_its_values
         outputs.output_file("unknown.csv")
 
 
-@pytest.fixture(scope="module", params=["tiny", "demo-county"])
+@pytest.fixture(scope="module", params=["tiny", "demo-county", "demo-county-later-round"])
 def written_run(request, tmp_path_factory):
-    """A run folder with every report, and the tier names of its policy."""
-    result = run_scenario(SCENARIOS / request.param)
+    """A run folder with every report, and the tier names of its policy.
+
+    ``demo-county-later-round`` is a later round (``--after``) of the demo county: its
+    extra columns, ``moves.csv`` and the round blocks must be documented too.
+    """
+    name = request.param.replace("-later-round", "")
+    result = run_scenario(SCENARIOS / name)
     folder = write_run(result, tmp_path_factory.mktemp(request.param) / "run",
                        extra_writers=[report_writer("zh")])
+    if request.param.endswith("-later-round"):
+        from allocator.pipeline.after import run_after, write_moves
+
+        result = run_after(SCENARIOS / name, folder, "reversed")
+        folder = write_run(result, folder.parent / "round2",
+                           extra_writers=[write_moves, report_writer("zh")])
     return folder, tuple(result.problem.tier_names)
 
 

@@ -21,17 +21,17 @@ GOLDEN = {
     "tiny": {
         "assignments.csv": "28669d5527fce82f0d5198cb6829ed33baaafb4b6ebce1d5f2ff5be267fdc156",
         "schools.csv": "b0c09e496ce97e797057993f7e3a3e2057faa6ab7649327fa1bb5c4e08ebb7c8",
-        "summary.json": "21d01343a05cac714a49cd3185a8de4bda52517e4a1c24eed5010dba3b344926",
+        "summary.json": "6cdbe0bcee0b8a7d77090038c4bc0cef6e99c7d0d84b4049bc6843006ea2b56f",
     },
     "demo-county": {
         "assignments.csv": "50927379f286bccc3439767cbf4e4fe3083804e0d795dac4b75b6f4dee0062d7",
         "schools.csv": "65e4f663e5041d078c7df5f53b97f39d443847c2bb2447af6de1061e169f7be1",
-        "summary.json": "ab0edcf22f59951af54a918d70a871db42112bb79e240169dc0d371ed002c7c1",
+        "summary.json": "e1895c468477c676b21800a8abef6810e511d6159ecb1dd976b19df5432371c2",
     },
     "province-3x20000-5": {
         "assignments.csv": "c10f928b8059efcc10cf16d9abbdc081cb03cc383d81f83f990fe7098ce881b5",
         "schools.csv": "14ad2560302ded9236116a2722ad97700c91aa9493f1b57c997f7779821348ad",
-        "summary.json": "049e852945e1b7e3f605bfda4df10e4d2383b9bd4bddb90db21942e023c114ed",
+        "summary.json": "35d77848b4ee86c758f4d707497559b177246695691451df556d5848589e3e83",
     },
 }
 

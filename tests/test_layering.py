@@ -28,7 +28,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "allocator"
 #: Rank of every layer; a module may import layers of equal or lower rank.
 LAYER_RANK: dict[str, float] = {
     "model": 0, "policy": 1, "problem": 2, "solvers": 3, "verify": 4, "pipeline": 5,
-    "reports": 6, "scenarios": 6, "interfaces": 7, "service": 7, "store": 7, "__main__": 7,
+    "reports": 6, "scenarios": 6, "season": 6, "interfaces": 7, "service": 7, "store": 7,
+    "__main__": 7, "workbench": 7,
     "zoning": 6.5,  # catchment design: reads scenarios and reports, feeds interfaces
 }
 SIDE_PACKAGE = "synthetic"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +17,33 @@ from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  # plain help: the rich renderer imports a Markdown parser (0.4 s a call)
+                  rich_markup_mode=None,
                   help="Seat allocation for compulsory-school admission (义务教育招生).")
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
 
 EXIT_INVALID_INPUT = 2
 EXIT_FAILURE = 1
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"allocator {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="print the engine version and exit")] = False) -> None:
+    """Seat allocation for compulsory-school admission (义务教育招生)."""
+
+
+def print_warnings(warnings: Iterable[object]) -> None:
+    """Print input warnings (read, but not all of it) to stderr, one a line."""
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _report_input_error(error: InputError) -> None:
@@ -42,31 +64,53 @@ def run(
     reports: Annotated[bool, typer.Option(
         "--reports/--no-reports",
         help="also write report.html, report.xlsx, disclosure and ledger files")] = True,
+    after: Annotated[Path | None, typer.Option(
+        "--after", help="later round: the run folder of the previous round")] = None,
+    lottery: Annotated[str, typer.Option(
+        "--lottery", help="later round: same (default) or reversed lottery order")] = "same",
 ) -> None:
     """Allocate every applicant of SCENARIO and write the run folder to --out."""
     from allocator.pipeline.output_folder import check_output_folder
+    from allocator.pipeline.relocate import portable
     from allocator.pipeline.run import run_scenario
     from allocator.pipeline.write import write_run
-    from allocator.reports.writer import report_writer
 
     if lang not in ("zh", "en"):
         err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    if lottery not in ("same", "reversed") or (lottery != "same" and after is None):
+        print(f"command line::--lottery: '{lottery}' needs --after and is same or reversed",
+              file=sys.stderr)
         raise typer.Exit(EXIT_INVALID_INPUT)
 
     started = time.perf_counter()
     try:
         with reported_output_errors(), err.status("starting", spinner="dots") as status:
-            check_output_folder(out_dir, [scenario])  # refuse before the work, not after
+            # refuse before the work, not after; a later round may not replace its previous run
+            check_output_folder(out_dir, [scenario] if after is None else [scenario, after])
             def progress(step: str) -> None:
                 if not quiet:
                     status.update(step)
-            result = run_scenario(scenario, seed=seed, mechanism=mechanism, progress=progress)
+            writers = []
+            if reports:  # the reports' stack (plots, templates, workbook) only when asked
+                from allocator.reports.writer import report_writer
+
+                writers.append(report_writer(lang))
+            if after is None:
+                result = run_scenario(scenario, seed=seed, mechanism=mechanism,
+                                      progress=progress)
+            else:
+                from allocator.pipeline.after import run_after, write_moves
+                result = run_after(scenario, after, lottery, seed=seed, mechanism=mechanism,
+                                   progress=progress)
+                writers.insert(0, write_moves)
             progress("writing the run folder")
-            writers = [report_writer(lang)] if reports else []
-            written = write_run(result, out_dir, extra_writers=writers)
+            written = write_run(portable(result, out_dir), out_dir, extra_writers=writers,
+                                inputs=[] if after is None else [after])
     except InputError as error:
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
+    print_warnings(result.loaded.scenario.warnings)
     if not quiet:
         _print_summary(result.summary, written, time.perf_counter() - started)
 
@@ -83,6 +127,11 @@ def _print_summary(summary: dict, written: Path, seconds: float) -> None:
     table.add_row("schools oversubscribed",
                   f"{counts['schools_oversubscribed']:,} of {counts['schools']:,}")
     table.add_row("surplus seats", f"{counts['surplus_seats']:,} of {counts['capacity']:,}")
+    if "round" in summary:  # a later round (--after)
+        block = summary["round"]
+        table.add_row(f"round {block['number']} ({block['lottery']} lottery)",
+                      f"{block['applicants_moved']:,} moved, {block['newly_placed']:,} newly "
+                      f"placed, {block['declined']:,} declined")
     verification = summary["verification"]
     failed = [c["name"] for c in verification["checks"] if c["required"] and not c["passed"]]
     table.add_row("verification", "passed" if verification["passed"] else
@@ -103,6 +152,7 @@ def validate(scenario: Annotated[Path, typer.Argument(help="scenario folder")]) 
         _report_input_error(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     data = loaded.scenario
+    print_warnings(data.warnings)
     out.print(f"{scenario}: valid ({len(data.schools):,} schools, "
               f"{len(data.applicants):,} applicants, policy {loaded.policy.name}, "
               f"mechanism {loaded.mechanism.name})")
@@ -138,6 +188,8 @@ def explain(
     run_dir: Annotated[Path, typer.Argument(help="run folder written by 'allocator run'")],
     applicant_id: Annotated[str, typer.Argument(help="application number")],
     lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    scenario: Annotated[Path | None, typer.Option(
+        help="scenario folder to use if the run's inputs moved (checked by SHA-256)")] = None,
 ) -> None:
     """Tell one applicant's full story: effective list, tiers, cut-offs, why each refused."""
     from allocator.pipeline.explain import applicant_story, render_story
@@ -147,7 +199,13 @@ def explain(
         err.print("--lang must be zh or en")
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
-        result = rerun_recorded(run_dir)
+        result = rerun_recorded(run_dir, scenario)
+        from allocator.pipeline.after import LaterRoundResult
+        if isinstance(result, LaterRoundResult):  # a later round: moves, waiting lists
+            from allocator.pipeline.round_story import render_round_story, round_story
+            out.print(render_round_story(round_story(result, applicant_id), lang),
+                      markup=False)
+            return
         story = applicant_story(result, applicant_id)
     except InputError as error:
         _report_input_error(error)
@@ -168,6 +226,9 @@ def version() -> None:
 COMMAND_MODULES: tuple[str, ...] = ("allocator.interfaces.scenario_commands",
                                      "allocator.interfaces.job_commands",
                                      "allocator.interfaces.report_commands",
+                                     "allocator.interfaces.template_commands",
+                                     "allocator.interfaces.workbench_commands",
+                                     "allocator.interfaces.season_commands",
                                      "allocator.interfaces.zoning_commands")
 
 
@@ -195,5 +256,11 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as error:  # noqa: BLE001 - last resort: one clear line, exit 1
-        err.print(f"[bold red]error:[/bold red] {type(error).__name__}: {error}")
+        from rich.markup import escape
+
+        from allocator.interfaces.extras import missing_extra_message
+
+        message = missing_extra_message(error) if isinstance(error, ModuleNotFoundError) else None
+        err.print("[bold red]error:[/bold red] "
+                  + escape(message or f"{type(error).__name__}: {error}"))
         sys.exit(EXIT_FAILURE)

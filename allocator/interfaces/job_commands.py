@@ -32,9 +32,10 @@ Database = Annotated[str, typer.Option(
 JobKey = Annotated[str, typer.Option("--job-key", help="idempotency key of the job")]
 Actor = Annotated[str, typer.Option(help="who acts, for the audit log")]
 
-job_app = typer.Typer(no_args_is_help=True, help="The portal's batch admission job.")
-audit_app = typer.Typer(no_args_is_help=True, help="Lottery and result audit.")
-db_app = typer.Typer(no_args_is_help=True, help="The store: schema, import and export.")
+PLAIN_HELP = {"no_args_is_help": True, "rich_markup_mode": None}  # see cli.py: no Markdown import
+job_app = typer.Typer(**PLAIN_HELP, help="The portal's batch admission job.")
+audit_app = typer.Typer(**PLAIN_HELP, help="Lottery and result audit.")
+db_app = typer.Typer(**PLAIN_HELP, help="The store: schema, import and export.")
 
 
 def _engine(url: str):
@@ -68,6 +69,7 @@ def job_run(
     actor: Actor = "cli",
 ) -> None:
     """Allocate the verified roster and store the result in one transaction (idempotent)."""
+    from allocator.store.errors import StoreFailure
     from allocator.store.jobs import JobConflict, JobFailed, JobRequest, run_job
     from allocator.store.scenario_export import UnknownScenario
 
@@ -78,7 +80,7 @@ def job_run(
         raise _invalid(error) from None
     except JobConflict as error:
         raise _refused(str(error)) from None
-    except (JobFailed, UnknownScenario) as error:
+    except (JobFailed, UnknownScenario, StoreFailure) as error:
         err.print(f"[bold red]failed:[/bold red] {error}")
         raise typer.Exit(EXIT_FAILURE) from None
     counts = outcome.summary["counts"]
@@ -97,13 +99,14 @@ def audit_verify(
 ) -> None:
     """Re-run a recorded run from the store and confirm a byte-identical result."""
     from allocator.store.audit_verify import UnknownRun, verify_run
+    from allocator.store.errors import StoreFailure
 
     if (job_key is None) == (run_id is None):
         err.print("give exactly one of --job-key and --run-id")
         raise typer.Exit(EXIT_FAILURE)
     try:
         report = verify_run(_engine(database), job_key=job_key, run_id=run_id, actor=actor)
-    except UnknownRun as error:
+    except (UnknownRun, StoreFailure) as error:
         err.print(f"[bold red]failed:[/bold red] {error}")
         raise typer.Exit(EXIT_FAILURE) from None
     for note in report.notes:
@@ -131,12 +134,16 @@ def appeal(
     """Record a corrected fact, recompute the tier, place by a logged plan adjustment if due."""
     from allocator.store.appeals import AppealRefused, decide_appeal
     from allocator.store.audit_verify import UnknownRun
+    from allocator.store.errors import StoreFailure
 
     try:
         decision = decide_appeal(_engine(database), job_key, applicant, field, value, actor,
                                  reason)
     except (AppealRefused, UnknownRun) as error:
         raise _refused(str(error)) from None
+    except StoreFailure as error:
+        err.print(f"[bold red]failed:[/bold red] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
     out.print(f"appeal {decision.appeal_id}: {decision.decision}; tier {decision.old_tier or '-'}"
               f" -> {decision.new_tier or '-'}; school {decision.old_school_id or '-'} -> "
               f"{decision.new_school_id or '-'}")
@@ -160,12 +167,16 @@ def db_import(
     actor: Actor = "cli",
 ) -> None:
     """Validate a scenario folder and store it (names and ID numbers only masked)."""
+    from allocator.store.errors import StoreFailure
     from allocator.store.scenario_io import import_scenario
 
     try:
         scenario_id = import_scenario(_engine(database), folder, name=name, actor=actor)
     except InputError as error:
         raise _invalid(error) from None
+    except StoreFailure as error:
+        err.print(f"[bold red]failed:[/bold red] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
     out.print(f"imported {folder} as scenario {scenario_id}")
 
 
@@ -228,16 +239,22 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     allow_remote: Annotated[bool, typer.Option(help="allow a non-loopback --host")] = False,
 ) -> None:
-    """Start the HTTP service for the portal (tokens from ALLOCATOR_SERVICE_TOKENS)."""
+    """Start the HTTP service for the portal (tokens from ALLOCATOR_SERVICE_TOKENS).
+
+    Idle connections close after 5 s, request heads must arrive within 10 s and
+    bodies within 30 s; the access log names routes, statuses and times only.
+    """
     import uvicorn
 
     from allocator.service.app import ServiceSettings, create_app
+    from allocator.service.server import uvicorn_options
 
     if host not in LOOPBACK_HOSTS and not allow_remote:
         err.print(f"refusing to bind {host}: the service binds loopback unless --allow-remote")
         raise typer.Exit(EXIT_FAILURE)
     settings = ServiceSettings.from_environment(database, os.environ)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info",
+                **uvicorn_options(settings))
 
 
 def register(app: typer.Typer) -> None:

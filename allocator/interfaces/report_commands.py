@@ -57,6 +57,7 @@ def report(
 ) -> None:
     """Run SCENARIO and write the run folder with report.html, report.xlsx and disclosure files."""
     from allocator.pipeline.output_folder import check_output_folder
+    from allocator.pipeline.relocate import portable
     from allocator.pipeline.write import write_run
     from allocator.reports.writer import build_report, write_reports
 
@@ -68,10 +69,10 @@ def report(
         def writer(run_result, staging: Path) -> None:
             write_reports(build_report(run_result, lang, classes=classes), staging)
 
-        written = write_run(result, out_dir, extra_writers=[writer])
+        written = write_run(portable(result, out_dir), out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
-              "disclosure.csv, disclosure_admitted.csv, ledger.csv, surplus_plan.csv, "
-              "metrics.csv)")
+              "disclosure.csv, disclosure_admitted.csv, disclosure_counts.csv, ledger.csv, "
+              "surplus_plan.csv, metrics.csv)")
 
 
 def fairness(
@@ -80,14 +81,14 @@ def fairness(
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
 ) -> None:
     """Cost of fairness: deferred acceptance against the min-cost-flow optimum."""
-    from allocator.pipeline.write import write_csv
     from allocator.reports.fairness import cost_of_fairness
+    from allocator.reports.writer import write_report_csv
 
     table = cost_of_fairness(_load(scenario, seed, "deferred-acceptance"))
     _print_frame(table.set_index("mechanism").T.reset_index().rename(columns={"index": "measure"}),
                  "cost of fairness")
     if csv is not None:
-        write_csv(table, csv)
+        write_report_csv(table, csv)
 
 
 def recommend(
@@ -100,8 +101,8 @@ def recommend(
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
 ) -> None:
     """Where --classes extra classes place the most children inside their catchment."""
-    from allocator.pipeline.write import write_csv
     from allocator.reports.recommend import recommend_classes
+    from allocator.reports.writer import write_report_csv
 
     table = recommend_classes(_load(scenario, seed, mechanism), classes, limit_per_school,
                               allow_moves=allow_moves, method=method)
@@ -109,7 +110,7 @@ def recommend(
                  ["step", "school_id", "name", "seats_added", "moved_from_school_id",
                   "outside_after", "gain_children", "gain_distance_km"])
     if csv is not None:
-        write_csv(table, csv)
+        write_report_csv(table, csv)
 
 
 def register(app: typer.Typer) -> None:

@@ -75,10 +75,14 @@ def compare(
     out_dir: Annotated[Path | None, typer.Option("--out", help="write CSV and HTML here")]
     = None,
     movers: Annotated[int, typer.Option(help="movers to list in the terminal")] = 10,
+    lang: Annotated[str, typer.Option(help="language of comparison.html: zh or en")] = "zh",
 ) -> None:
     """Compare run folders: metrics, seats by school, who moved where and why."""
     from allocator.scenarios.compare import compare_runs, write_comparison
 
+    if lang not in ("zh", "en"):
+        err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
     try:
         comparison = compare_runs(list(runs))
     except (ValueError, FileNotFoundError) as error:
@@ -98,7 +102,7 @@ def compare(
     out.print(_table("placed by category", comparison.categories))
     if out_dir is not None:
         with reported_output_errors():
-            written = write_comparison(comparison, out_dir, inputs=list(runs))
+            written = write_comparison(comparison, out_dir, inputs=list(runs), lang=lang)
         for path in written:
             out.print(f"wrote {path}")
 

@@ -50,11 +50,20 @@ class ProblemCollector:
 
     Caps the number kept per (file, column, message kind) so a million bad rows
     do not produce a million lines; the count of the rest is reported instead.
+    Warnings (input that is read, but not all of it, such as a column the
+    contract does not know) are kept apart: they never stop a run.
     """
 
     limit_per_kind: int = 50
     problems: list[InputProblem] = field(default_factory=list)
+    warnings: list[InputProblem] = field(default_factory=list)
     _counts: dict[tuple[str, str | None, str], int] = field(default_factory=dict)
+
+    def warn(self, file: str, row: int | None, column: str | None, message: str) -> None:
+        """Record a warning (shown to the user and listed in ``summary.json``)."""
+        warning = InputProblem(file, row, column, message)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def add(self, file: str, row: int | None, column: str | None, message: str,
             kind: str | None = None) -> None:

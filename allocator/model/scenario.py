@@ -7,17 +7,16 @@ policy's and mechanism's problems and raises once with all of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from allocator.model.problems import ProblemCollector
-from allocator.model.readers import find_table, read_table
+from allocator.model.problems import InputProblem, ProblemCollector
+from allocator.model.readers import find_table, read_table_text
 from allocator.model.schema import APPLICANTS, CATEGORY_TAGS, PRIORITIES, SCHOOLS, TableSchema
 from allocator.model.validate import (
     NATIONAL_ID,
@@ -28,9 +27,29 @@ from allocator.model.validate import (
     parse_column,
     rows_of,
 )
+from allocator.model.yaml_files import read_yaml
 
 SETTINGS_FILE = "scenario.yaml"
 DEFAULT_CLASS_SIZE_CAPS: dict[str, int] = {"primary": 45, "junior": 50}
+#: The largest lottery seed: seeds are unsigned 64-bit integers.
+MAX_SEED = 2**64 - 1
+
+
+def _refuse_boolean_seed(value: Any) -> Any:
+    """``seed: true`` is YAML's boolean, not the number 1: refuse it."""
+    if isinstance(value, bool):
+        raise ValueError("the seed must be a whole number, not true/false")
+    return value
+
+
+def _seed_in_range(value: int) -> int:
+    if not 0 <= value <= MAX_SEED:
+        raise ValueError(f"the seed must be a whole number from 0 to {MAX_SEED} (64 bits)")
+    return value
+
+
+#: A lottery seed: a whole number from 0 to 2**64 - 1 (booleans and fractions refused).
+Seed = Annotated[int, BeforeValidator(_refuse_boolean_seed), AfterValidator(_seed_in_range)]
 
 
 class ScenarioSettings(BaseModel):
@@ -39,7 +58,7 @@ class ScenarioSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="scenario name, shown in reports")
-    seed: int = Field(description="lottery seed, published for audit")
+    seed: Seed = Field(description="lottery seed, published for audit (0 to 2**64 - 1)")
     policy: str = Field("shanxi-2025", description="built-in policy name or path to a YAML")
     mechanism: str = Field("deferred-acceptance", description="allocation mechanism name")
     entry_year: int | None = Field(
@@ -59,6 +78,10 @@ class Scenario:
     preferences: pd.DataFrame
     priorities: pd.DataFrame | None
     input_files: tuple[Path, ...]
+    #: Input that was read but not all of it (unknown columns), as problems.
+    warnings: tuple[InputProblem, ...] = ()
+    #: How each table file was encoded: ``utf-8``, ``utf-8-sig``, ``gb18030``, ``xlsx``, ...
+    encodings: dict[str, str] = field(default_factory=dict)
 
 
 def read_settings(folder: Path, problems: ProblemCollector) -> ScenarioSettings | None:
@@ -70,13 +93,10 @@ def read_settings(folder: Path, problems: ProblemCollector) -> ScenarioSettings 
     if not path.is_file():
         problems.add(SETTINGS_FILE, None, None, "required file is missing")
         return None
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        line = getattr(getattr(error, "problem_mark", None), "line", None)
-        problems.add(SETTINGS_FILE, None if line is None else line + 1, None,
-                     f"not valid YAML: {error}")
+    document = read_yaml(path, problems, SETTINGS_FILE)
+    if document is None:
         return None
+    raw: Any = document.data
     if not isinstance(raw, dict):
         problems.add(SETTINGS_FILE, None, None, "expected a mapping of settings")
         return None
@@ -131,7 +151,10 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
     for required in (SCHOOLS, APPLICANTS):
         if paths[required.name] is None:
             problems.add(f"{required.name}.csv", None, None, "required file is missing")
-    frames = {name: read_table(path, problems) for name, path in paths.items() if path}
+    texts = {name: read_table_text(path, problems) for name, path in paths.items() if path}
+    frames = {name: None if text is None else text.frame for name, text in texts.items()}
+    encodings = {paths[name].name: text.encoding  # type: ignore[union-attr]
+                 for name, text in texts.items() if text is not None}
     typed: dict[str, pd.DataFrame] = {}
     for schema in (SCHOOLS, APPLICANTS, PRIORITIES):
         if frames.get(schema.name) is not None:
@@ -143,6 +166,9 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
         return None
     names = {key: path.name for key, path in paths.items() if path}
     schools = typed["schools"]
+    if schools.empty:
+        problems.add(names["schools"], None, None,
+                     "the table has no rows: a scenario needs at least one school")
     applicants = typed["applicants"]
     school_zones = _school_zones(schools)
     _check_schools(schools, names["schools"], spatial_required, caps, problems)
@@ -153,7 +179,7 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
         _check_priorities(priorities, schools, applicants, names["priorities"], problems)
     inputs = tuple([folder / "scenario.yaml"] + [p for p in paths.values() if p])
     return Scenario(folder, settings, schools, school_zones, applicants, preferences,
-                    priorities, inputs)
+                    priorities, inputs, tuple(problems.warnings), encodings)
 
 
 def _type_table(frame: pd.DataFrame, schema: TableSchema, file: str, spatial_required: bool,

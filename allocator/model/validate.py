@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from allocator.model.headers import account_for_columns
 from allocator.model.problems import ProblemCollector
 from allocator.model.schema import (
     FALSE_WORDS,
@@ -22,6 +23,9 @@ from allocator.model.schema import (
 
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
 NATIONAL_ID = re.compile(r"^\d{17}[\dXx]$")
+#: Whole numbers longer than this are refused: longer ones would wrap around in
+#: 64-bit arithmetic (2**63 has 19 digits; a priority rank may be as large as 2**40).
+MAX_INTEGER_DIGITS = 18
 
 
 def rows_of(mask: np.ndarray | pd.Series) -> np.ndarray:
@@ -31,8 +35,13 @@ def rows_of(mask: np.ndarray | pd.Series) -> np.ndarray:
 
 def check_header(frame: pd.DataFrame, schema: TableSchema, file: str,
                  spatial_required: bool, problems: ProblemCollector) -> bool:
-    """Check required and forbidden columns; return False if a required one is missing."""
+    """Check required, forbidden and unknown columns; return False if a required one is missing.
+
+    Every column is accounted for (:func:`~allocator.model.headers.account_for_columns`):
+    a near-miss of a known column is a problem, any other unknown column a warning.
+    """
     complete = True
+    forbidden: set[str] = set()
     for column in schema.columns:
         needed = column.required == "always" or (column.required == "spatial" and spatial_required)
         if needed and column.name not in frame.columns:
@@ -41,12 +50,14 @@ def check_header(frame: pd.DataFrame, schema: TableSchema, file: str,
     for name in frame.columns:
         lowered = name.lower()
         if any(part in lowered for part in FORBIDDEN_NAME_PARTS):
+            forbidden.add(name)
             problems.add(file, 1, name,
                          "admission may not depend on tests, income or parents' jobs; "
                          "remove this column")
     duplicated = pd.Index(frame.columns)[pd.Index(frame.columns).duplicated()]
     for name in duplicated:
         problems.add(file, 1, name, "column appears more than once")
+    account_for_columns(list(frame.columns), schema, file, problems, frozenset(forbidden))
     return complete
 
 
@@ -79,6 +90,12 @@ def _parse_integer(text, present, column, file, problems) -> pd.Series:
     bad = present & ~well_formed
     problems.add_rows(file, rows_of(bad), column.name,
                       [f"'{v}' is not a whole number" for v in text[bad]], kind="not integer")
+    digits = text.str.lstrip("+-").str.split(".").str[0].str.lstrip("0").str.len()
+    huge = present & well_formed & (digits > MAX_INTEGER_DIGITS)
+    problems.add_rows(file, rows_of(huge), column.name,
+                      [f"'{v[:30]}' is too large (at most {MAX_INTEGER_DIGITS} digits)"
+                       for v in text[huge]], kind="too large")
+    well_formed = well_formed & ~huge
     values = pd.to_numeric(text.where(present & well_formed, "0"), errors="coerce")
     values = values.fillna(0).astype(np.int64)
     _check_range(values, present & well_formed, column, file, problems)

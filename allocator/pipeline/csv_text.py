@@ -28,7 +28,9 @@ def column_text(values: pd.Series) -> np.ndarray:
     else:
         text = values.fillna("").astype(str)
         special = text.str.contains(r'[,"\n]', regex=True)
-        cells = text.to_numpy(dtype=object)
+        # a copy: with Python-backed strings (pandas without pyarrow) to_numpy returns the
+        # column's own array, and quoting the cells would change the frame being written
+        cells = text.to_numpy(dtype=object, copy=True)
         if special.any():
             chosen = special.to_numpy()
             cells[chosen] = ['"' + v.replace('"', '""') + '"' for v in cells[chosen]]

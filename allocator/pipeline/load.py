@@ -7,6 +7,7 @@ from pathlib import Path
 
 from allocator.model.problems import ProblemCollector
 from allocator.model.scenario import (
+    MAX_SEED,
     Scenario,
     ScenarioSettings,
     load_tables,
@@ -51,6 +52,9 @@ def load(folder: str | Path, seed: int | None = None,
                         problems)
         problems.raise_if_any()
         raise AssertionError("unreachable: settings missing without a problem")
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        problems.add("command line", None, "--seed",
+                     f"the seed must be a whole number from 0 to {MAX_SEED}")
     policy, policy_path = resolve_policy(settings.policy, folder, problems)
     chosen = mechanism or settings.mechanism
     if chosen not in MECHANISMS:

@@ -116,6 +116,7 @@ def solve_loaded(loaded: LoadedScenario, say: Progress, timings: dict[str, float
         "siblings": sibling_ledger(problem, allocation, scenario.applicants, checks),
         "verification": {"passed": all_passed(checks),
                          "checks": [check.to_dict() for check in checks]},
+        "warnings": [str(warning) for warning in scenario.warnings],
     }
     timings["tables"] = time.perf_counter() - clock
     manifest = build_manifest(loaded, problem, timings)
@@ -159,6 +160,7 @@ def build_manifest(loaded: LoadedScenario, problem: CompiledProblem,
         "lottery_algorithm": LOTTERY_ALGORITHM,
         "lottery_draws_sha256": hashlib.sha256(draws).hexdigest(),
         "inputs": inputs,
+        "input_encodings": dict(sorted(loaded.scenario.encodings.items())),
         "python": platform.python_version(),
         "numpy": np.__version__,
         "pandas": pd.__version__,

@@ -106,6 +106,20 @@ def published_tiers(problem: CompiledProblem, tier: np.ndarray,
     return result
 
 
+def stage_tiers(problem: CompiledProblem, stage: str) -> list[tuple[int, str]]:
+    """(published number, tier name) of every tier that applies to ``stage``, in order.
+
+    The one tier vocabulary of a run: ``assignments.csv``, ``schools.csv``, the
+    disclosure files and ``allocator explain`` all number a tier this way.
+    """
+    numbers = problem.tier_numbers.get(stage)
+    if numbers is None:
+        return list(enumerate(problem.tier_names))
+    pairs = [(int(number), name) for number, name in zip(numbers, problem.tier_names,
+                                                           strict=True) if number >= 0]
+    return sorted(pairs)
+
+
 def first_choice_cutoffs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
     """Per applicant: cut-off of its first public school if that school turned people away."""
     outcome = school_outcomes(problem, allocation)
@@ -147,7 +161,9 @@ def schools_table(problem: CompiledProblem, allocation: Allocation,
     oversubscribed = outcome["rejected"].to_numpy() > 0
     worst = outcome["worst_key"].to_numpy()
     has_cutoff = oversubscribed & (worst >= 0)
-    cutoff_tier = (worst >> TIER_SHIFT) & 0xFF
+    cutoff_tier = np.where(has_cutoff, (worst >> TIER_SHIFT) & 0xFF, -1)
+    published_cutoff = published_tiers(problem, cutoff_tier,
+                                       schools["stage"].to_numpy(dtype=object))
     cutoff_lottery = np.where(has_cutoff, _cutoff_lottery(problem, np.maximum(worst, 0))
                               if problem.applicant_count else 0.0, np.nan)
     names = np.array(list(problem.tier_names), dtype=object)
@@ -157,7 +173,7 @@ def schools_table(problem: CompiledProblem, allocation: Allocation,
         "assigned": outcome["assigned"].to_numpy(),
         "surplus": capacity - outcome["assigned"].to_numpy(),
         "oversubscribed": np.where(oversubscribed, "true", "false"),
-        "cutoff_tier": pd.Series(cutoff_tier, dtype="Int64").mask(~has_cutoff),
+        "cutoff_tier": pd.Series(published_cutoff, dtype="Int64").mask(~has_cutoff),
         "cutoff_lottery": [f"{v:.10f}" if ok else "" for v, ok in
                            zip(cutoff_lottery, has_cutoff, strict=True)],
         "cutoff_tier_name": np.where(has_cutoff, names[np.clip(cutoff_tier, 0, len(names) - 1)]

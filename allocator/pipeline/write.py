@@ -19,7 +19,7 @@ from allocator.pipeline.output_folder import (
     mark_output_folder,
     remove_stale_staging,
 )
-from allocator.pipeline.run import RunResult
+from allocator.pipeline.run import RunResult, sha256_file
 
 RUN_FILES = ("assignments.csv", "schools.csv", "summary.json", "manifest.json")
 
@@ -28,14 +28,16 @@ ExtraWriter = Callable[[RunResult, Path], None]
 
 
 def write_run(result: RunResult, out_dir: str | Path,
-              extra_writers: Sequence[ExtraWriter] = ()) -> Path:
+              extra_writers: Sequence[ExtraWriter] = (),
+              inputs: Iterable[str | Path] = ()) -> Path:
     """Write the run folder of CONTRACT.md to ``out_dir`` atomically.
 
     Files are written to a hidden sibling folder, which then replaces
     ``out_dir`` by rename. If anything fails, ``out_dir`` is left as it was
     (absent, or holding the previous run). Each of ``extra_writers`` is called
     with the result and the staging folder, so its files are part of the same
-    atomic replacement.
+    atomic replacement. ``inputs`` are further folders or files the run read
+    (a later round's previous run folder): ``out_dir`` may not be or contain one.
 
     Raises
     ------
@@ -48,7 +50,7 @@ def write_run(result: RunResult, out_dir: str | Path,
     if not result.verified:
         raise VerificationFailed([check.to_dict() for check in result.checks
                                   if check.required and not check.passed])
-    inputs = [result.loaded.scenario.folder, *result.loaded.scenario.input_files]
+    inputs = [result.loaded.scenario.folder, *result.loaded.scenario.input_files, *inputs]
     def fill(staging: Path) -> None:
         clock = time.perf_counter()
         write_csv(result.assignments, staging / "assignments.csv")
@@ -60,9 +62,17 @@ def write_run(result: RunResult, out_dir: str | Path,
         timings = dict(manifest.get("timings_seconds", {}))
         timings["write"] = round(time.perf_counter() - clock, 4)
         manifest["timings_seconds"] = timings
+        manifest["outputs"] = output_digests(staging)
         write_json(manifest, staging / "manifest.json")
 
     return write_folder_atomically(fill, out_dir, kind="run", inputs=inputs)
+
+
+def output_digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file written so far (a later round checks them, CONTRACT.md)."""
+    return {path.relative_to(folder).as_posix(): sha256_file(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.name != "manifest.json"}
 
 
 def write_folder_atomically(fill: Callable[[Path], None], out_dir: str | Path,

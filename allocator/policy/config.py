@@ -138,6 +138,16 @@ class Age(Strict):
     cutoff_day: int = Field(31, ge=1, le=31, description="day of the cut-off day")
 
 
+class Rounds(Strict):
+    """Later rounds of the season (递补, 补录): defaults for responses and late applicants."""
+
+    default_response: Literal["accept", "wait", "decline"] = Field(
+        "accept", description="response of a placed applicant that gave none")
+    late_applicants: Literal["after_on_time", "with_on_time"] = Field(
+        "after_on_time", description="late applicants rank after on-time applicants of the "
+        "same tier, or with them by the tie-breaks")
+
+
 class Policy(Strict):
     """An admission policy: kind, ladder, tie-breaks and options."""
 
@@ -165,6 +175,7 @@ class Policy(Strict):
                                                   "round of their own before the public round")
     seat_warnings: SeatWarnings = Field(default_factory=SeatWarnings,
                                         description="seat-warning thresholds for reports")
+    rounds: Rounds = Field(default_factory=Rounds, description="later rounds of the season")
     zoning: Zoning = Field(default_factory=Zoning, description="catchment design options")
     first_tier_up_to_ceiling: bool = Field(
         True, description="children of the first rung (certified groups) are placed at their "

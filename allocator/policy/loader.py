@@ -6,12 +6,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from allocator.model.problems import ProblemCollector
 from allocator.model.scenario import yaml_line
 from allocator.model.schema import CATEGORY_TAGS, FORBIDDEN_NAME_PARTS
+from allocator.model.yaml_files import parse_yaml, read_yaml
 from allocator.policy.config import Policy
 from allocator.policy.predicates import PREDICATES
 
@@ -29,7 +29,11 @@ def builtin_policy_names() -> list[str]:
 def builtin_policy_data(name: str) -> dict[str, Any]:
     """Raw mapping of a built-in policy."""
     text = resources.files("allocator.policy").joinpath(BUILTIN_FOLDER, f"{name}.yaml")
-    return yaml.safe_load(text.read_text(encoding="utf-8"))
+    problems = ProblemCollector()
+    document = parse_yaml(text.read_text(encoding="utf-8"), f"{name}.yaml", problems)
+    problems.raise_if_any()
+    assert document is not None
+    return document.data
 
 
 def load_builtin_policy(name: str) -> Policy:
@@ -63,11 +67,10 @@ def resolve_policy(reference: str, folder: Path, problems: ProblemCollector,
                      f"unknown policy '{reference}': use a built-in "
                      f"({', '.join(builtin_policy_names())}) or a path to a policy YAML")
         return None, None
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        problems.add(path.name, None, None, f"not valid YAML: {error}")
+    document = read_yaml(path, problems)
+    if document is None:
         return None, path
+    data = document.data
     if not isinstance(data, dict):
         problems.add(path.name, None, None, "a policy file must be a mapping")
         return None, path

@@ -91,8 +91,7 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
     plan = schools["capacity"].to_numpy(dtype=np.int64)
     ceiling = _ceilings(schools, policy)
     stages = applicants["stage"].to_numpy(dtype=object)
-    numbers = {stage: np.append(local_tier_numbers(policy, stage),
-                                [len(ladder)] * (len(tier_names) - len(ladder)))
+    numbers = {stage: _stage_numbers(policy, stage, len(tier_names))
                for stage in ("primary", "junior")}
     raise_plan = policy.kind == "ladder" and policy.first_tier_up_to_ceiling
     problem = CompiledProblem(
@@ -113,6 +112,17 @@ def compile_problem(scenario: Scenario, policy: Policy, seed: int) -> CompiledPr
         applicant_guaranteed=_guaranteed(applicants, policy), applicant_stage=stages,
         tier_numbers=numbers, first_tier_up_to_ceiling=raise_plan)
     return problem.with_capacity(plan, ceiling)
+
+
+def _stage_numbers(policy: Policy, stage: str, tier_count: int) -> np.ndarray:
+    """Published number per tier for one stage: its rungs 0, 1, ..., then the private round.
+
+    The private round (公民同招) follows the stage's last rung, so every stage is
+    numbered without gaps (primary 0-6 and private 7, junior 0-8 and private 9).
+    """
+    rungs = local_tier_numbers(policy, stage)
+    following = int(rungs.max()) + 1 if len(rungs) else 0
+    return np.append(rungs, np.arange(following, following + tier_count - len(rungs)))
 
 
 def _units(applicants: pd.DataFrame, schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -259,11 +269,26 @@ def _with_overflow(arcs, scenario, policy, catchments, eligible, applicant_unit,
                 "source": np.full(len(o_school), SOURCE_OVERFLOW, np.int8),
                 "tier": _tiers(policy, catchments, applicants, schools, o_applicant, o_school),
                 "distance": o_distance}
-    # both parts are grouped by applicant in list order; a stable sort by applicant
-    # interleaves them without disturbing that order (timsort merges the runs)
-    merged = {name: np.concatenate([arcs[name], overflow[name]]) for name in arcs}
-    order = np.argsort(merged["applicant"], kind="stable")
-    return {name: values[order] for name, values in merged.items()}
+    return _merge_by_applicant(arcs, overflow)
+
+
+def _merge_by_applicant(first: dict, second: dict) -> dict:
+    """Interleave two arc sets sorted by applicant; an applicant's ``first`` arcs lead.
+
+    The same order as a stable sort of the concatenation by applicant, computed
+    as a merge of the two sorted runs (positions by binary search), which is
+    several times cheaper than sorting millions of arcs again.
+    """
+    a, b = first["applicant"], second["applicant"]
+    position_a = np.arange(len(a)) + np.searchsorted(b, a, side="left")
+    position_b = np.arange(len(b)) + np.searchsorted(a, b, side="right")
+    merged = {}
+    for name in first:
+        values = np.empty(len(a) + len(b), dtype=np.result_type(first[name], second[name]))
+        values[position_a] = first[name]
+        values[position_b] = second[name]
+        merged[name] = values
+    return merged
 
 
 def _prioritise(arcs, policy, applicants, schools, public, tie, draws) -> dict:

@@ -8,11 +8,17 @@ fonts. Tables show at most :data:`MAX_ROWS` rows; the workbook has them all.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import os
+from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment
+
+from allocator.model.vocabulary import localise
 
 from .labels import text, words
 
@@ -64,9 +70,15 @@ th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
 """
 
 
-def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS) -> str:
-    """An HTML table of at most ``max_rows`` rows (with a note when cut)."""
-    shown = frame.head(max_rows)
+def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS,
+               tiers: Mapping[str, str] | None = None) -> str:
+    """An HTML table of at most ``max_rows`` rows (with a note when cut).
+
+    Column names, categorical values and numbers are shown in ``lang``
+    (:func:`allocator.model.vocabulary.localise`; ``tiers``: the policy's
+    tier labels).
+    """
+    shown = localise(frame.head(max_rows), lang, tiers)
     html = shown.to_html(index=False, escape=True, na_rep="", border=0)
     if len(frame) > max_rows:
         html += f'<p class="note">{text("rows_shown", lang).format(n=max_rows)}</p>'
@@ -93,16 +105,60 @@ def _glyphs(page: str) -> str:
 
 @cache
 def font_face_css(characters: str) -> str:
-    """``@font-face`` with a subset of the bundled CJK font ('' if it is not installed)."""
+    """``@font-face`` with a subset of the bundled CJK font ('' if it is not installed).
+
+    Subsetting the CJK font costs seconds; the subset depends only on the
+    characters and the font file, so it is kept in a disk cache
+    (:func:`font_cache_folder`) and later reports reuse the same bytes.
+    """
     if not characters:
         return ""
+    encoded = _cached_subset(characters)
+    if encoded is None:
+        return ""
+    return ('@font-face { font-family: "Report CJK"; '
+            f'src: url(data:font/otf;base64,{encoded}) format("opentype"); }}')
+
+
+def font_cache_folder() -> Path:
+    """Where font subsets are cached: ``$ALLOCATOR_CACHE_DIR`` or ``~/.cache/allocator``."""
+    root = os.environ.get("ALLOCATOR_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "allocator")
+    return Path(root) / "font-subsets"
+
+
+def _cached_subset(characters: str) -> str | None:
+    """Base64 of the subset font for ``characters``, from the disk cache when there."""
     try:
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
+        from fontTools import version as fonttools_version
         from noto_cjk_sans_otc import FONT_PATH
     except ImportError:
-        return ""
-    font = TTFont(str(FONT_PATH), fontNumber=_simplified_chinese_index(str(FONT_PATH)),
+        return None
+    stat = Path(FONT_PATH).stat()
+    key = hashlib.sha256("\0".join([characters, str(FONT_PATH), str(stat.st_size),
+                                      str(stat.st_mtime_ns), fonttools_version,
+                                      "subset-options/1"]).encode("utf-8")).hexdigest()
+    cached = font_cache_folder() / f"{key}.b64"
+    try:
+        return cached.read_text(encoding="ascii")
+    except OSError:
+        pass
+    encoded = _subset_base64(characters, str(FONT_PATH))
+    try:  # a cache that cannot be written only costs time
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(encoded, encoding="ascii")
+        partial.replace(cached)
+    except OSError:
+        pass
+    return encoded
+
+
+def _subset_base64(characters: str, font_path: str) -> str:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(font_path, fontNumber=_simplified_chinese_index(font_path),
                   lazy=True, recalcTimestamp=False)
     options = subset.Options()
     options.notdef_outline = True
@@ -113,9 +169,7 @@ def font_face_css(characters: str) -> str:
     subsetter.subset(font)
     buffer = io.BytesIO()
     font.save(buffer)
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return ('@font-face { font-family: "Report CJK"; '
-            f'src: url(data:font/otf;base64,{encoded}) format("opentype"); }}')
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 @cache

@@ -2,12 +2,13 @@
 
 :func:`report_writer` returns the extra writer that :func:`allocator.pipeline.write.write_run`
 calls inside the atomic write, so a run folder holds ``report.html``,
-``report.xlsx``, ``disclosure.csv``, ``disclosure_admitted.csv``, ``ledger.csv``,
+``report.xlsx``, ``disclosure.csv``, ``disclosure_admitted.csv``,
+``disclosure_counts.csv``, ``ledger.csv``,
 ``surplus_plan.csv`` and ``metrics.csv`` (every grouping; the workbook's metrics
 sheet holds the county and category groupings) next to the contract files, or
 none of them.
 
-Heavy parts are conditional on size (documented in the README): the cost of
+Heavy parts are conditional on size (documented in docs/reports.md): the cost of
 fairness re-solves the scenario with the other mechanism (runs of at most
 :data:`FAIRNESS_LIMIT` applicants) and the class recommendations re-solve it
 once per candidate (at most :data:`RECOMMEND_LIMIT`); larger runs say so in the
@@ -22,14 +23,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.model.vocabulary import value_label
+from allocator.pipeline.cell_safety import neutralise_frame
 from allocator.pipeline.run import RunResult
+from allocator.pipeline.tables import stage_tiers
 from allocator.pipeline.write import write_csv
+from allocator.problem.compile import PRIVATE_TIER_NAME
 
-from . import disclosure, ledger, metrics, plots
+from . import disclosure, ledger, metrics, plots, rounds
 from .fairness import cost_of_fairness
 from .frames import applicant_frame, schools_frame
 from .labels import text
-from .page import render_page, table_html
+from .page import render_page
+from .page import table_html as page_table_html
 from .recommend import recommend_classes
 from .seat_warnings import seat_warnings
 from .workbook import write_workbook
@@ -72,26 +78,50 @@ def build_report(result: RunResult, lang: str = "zh", classes: int = DEFAULT_CLA
                               for by in metrics.GROUPINGS], ignore_index=True)})
     workbook_metrics = report.tables["metrics"]["by"].isin(["county", "category"])
     size = result.problem.applicant_count
-    if size <= FAIRNESS_LIMIT:
+    later_round = rounds.is_later_round(result)
+    if rounds.is_later_round(result):  # first-round re-solves would ignore the seats held
+        report.tables.update(rounds.round_tables(result))
+        report.notes["fairness"] = report.notes["recommendations"] = (
+            rounds.TITLES[lang]["not_for_round"])
+    elif size <= FAIRNESS_LIMIT:
         report.tables["fairness"] = cost_of_fairness(result)
     else:
         report.notes["fairness"] = text("not_computed", lang) + "allocator fairness"
-    if size <= RECOMMEND_LIMIT:
+    if later_round:
+        pass
+    elif size <= RECOMMEND_LIMIT:
         report.tables["recommendations"] = recommend_classes(result, classes)
     else:
         report.notes["recommendations"] = text("not_computed", lang) + "allocator recommend"
     report.tables["disclosure"] = disclosure.school_disclosure(
-        frame, schools, _conditions(result, lang))
-    report.tables["admitted"] = disclosure.admitted_list(frame, schools)
+        frame, schools, school_conditions(result, lang), result.problem.tier_names)
+    report.tables["admitted"] = disclosure.admitted_list(result.assignments,
+                                                         result.problem.school_ids)
+    report.tables["counts"] = disclosure.count_list(result.assignments)
     report.tables["_frame"], report.tables["_schools"] = frame, schools
     report.tables["_all metrics"] = report.tables["metrics"]
     report.tables["metrics"] = report.tables["metrics"][workbook_metrics].reset_index(drop=True)
     return report
 
 
-def _conditions(result: RunResult, lang: str) -> str:
-    labels = tier_labels(result, lang)
-    return "; ".join(f"{number}. {label}" for number, label in enumerate(labels.values(), 1))
+def school_conditions(result: RunResult, lang: str) -> pd.Series:
+    """Admission conditions of each school: its stage's tiers, numbered as in assignments.csv.
+
+    A public school lists the rungs of the ladder that apply to its stage; a
+    private school in a policy with a private round lists that round.
+    """
+    labels = {**tier_labels(result, lang), PRIVATE_TIER_NAME: text("private_lottery", lang)}
+    problem = result.problem
+    texts = {}
+    for stage in ("primary", "junior"):
+        tiers = stage_tiers(problem, stage)
+        for kind in ("public", "private"):
+            chosen = [(n, name) for n, name in tiers if (name == PRIVATE_TIER_NAME) == (
+                kind == "private" and PRIVATE_TIER_NAME in problem.tier_names)]
+            texts[stage, kind] = "; ".join(f"{n}. {labels.get(name, name)}" for n, name in chosen)
+    schools = result.schools
+    return pd.Series([texts.get((stage, kind), "") for stage, kind in zip(
+        schools["stage"], schools["kind"], strict=True)], index=schools.index, dtype=object)
 
 
 def _cards(report: Report) -> list[tuple[str, str]]:
@@ -112,6 +142,11 @@ def _cards(report: Report) -> list[tuple[str, str]]:
 def _sections(report: Report) -> list[dict]:
     lang, tables, result = report.lang, report.tables, report.result
     schools = tables["_schools"]
+    tiers = tier_labels(result, lang)
+
+    def table_html(frame: pd.DataFrame, lang: str) -> str:
+        return page_table_html(frame, lang, tiers=tiers)
+
     long = tables["metrics"][tables["metrics"]["by"] == "county"]
     county_metrics = long.pivot(index="group", columns="metric", values="value")[
         list(dict.fromkeys(long["metric"]))].rename_axis(columns=None).reset_index().rename(
@@ -134,6 +169,10 @@ def _sections(report: Report) -> list[dict]:
     warnings = tables["warnings"]
     sections.append({"title": text("warnings", lang),
                      "table": table_html(warnings[warnings["level"] != ""], lang)})
+    if rounds.is_later_round(result):
+        sections[:0] = [{"title": rounds.TITLES[lang][key], "table": table_html(
+            tables["round summary" if key == "round" else key], lang)}
+            for key in ("round", "round schools", "round chains")]
     return sections
 
 
@@ -141,18 +180,25 @@ def write_reports(report: Report, folder: Path) -> None:
     """Write ``report.html``, ``report.xlsx`` and the disclosure and ledger CSVs."""
     result = report.result
     meta = {"scenario": result.summary["scenario"], "policy": result.summary["policy"],
-            "mechanism": result.summary["mechanism"], "seed": result.summary["seed"],
-            "verified": result.verified}
+            "mechanism": value_label(result.summary["mechanism"], report.lang),
+            "seed": result.summary["seed"], "verified": result.verified}
     page = render_page(meta, _cards(report), _sections(report), report.lang)
     (folder / "report.html").write_text(page, encoding="utf-8")
     sheets = {name: frame for name, frame in report.tables.items()
-              if not name.startswith("_") and name not in ("disclosure", "admitted")}
-    write_workbook(folder / "report.xlsx", result.summary, sheets, result.assignments)
+              if not name.startswith("_") and name not in ("disclosure", "admitted", "counts")}
+    write_workbook(folder / "report.xlsx", result.summary, sheets, result.assignments,
+                   report.lang, tier_labels(result, report.lang))
     write_csv(report.tables["disclosure"], folder / "disclosure.csv")
     write_csv(report.tables["admitted"], folder / "disclosure_admitted.csv")
-    write_csv(report.tables["ledger"], folder / "ledger.csv")
-    write_csv(report.tables["surplus plan"], folder / "surplus_plan.csv")
-    write_csv(report.tables["_all metrics"], folder / "metrics.csv")
+    write_csv(report.tables["counts"], folder / "disclosure_counts.csv")
+    write_report_csv(report.tables["ledger"], folder / "ledger.csv")
+    write_report_csv(report.tables["surplus plan"], folder / "surplus_plan.csv")
+    write_report_csv(report.tables["_all metrics"], folder / "metrics.csv")
+
+
+def write_report_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a report CSV with spreadsheet formulas neutralised (publication files are already)."""
+    write_csv(neutralise_frame(frame), path)
 
 
 def report_writer(lang: str = "zh") -> Callable[[RunResult, Path], None]:

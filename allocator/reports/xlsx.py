@@ -4,7 +4,10 @@ openpyxl writes about 6,000 cells a second; this writer builds the sheet XML
 with string joins (about a million cells a second), writes no timestamps and
 fixes every zip entry's date, so the same tables give a byte-identical file.
 Numbers are written as numbers, everything else as inline strings, missing
-values as empty cells. The result opens in Excel, LibreOffice and openpyxl.
+values as empty cells. Inline strings are never evaluated, and text a spreadsheet
+would still treat as a formula once edited (``=``, ``+``, ``-``, ``@``, tab, CR
+first) gets a leading ``'`` (:mod:`allocator.pipeline.cell_safety`). The result
+opens in Excel, LibreOffice and openpyxl.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
+
+from allocator.pipeline.cell_safety import neutralise_text
 
 _FIXED_DATE = (2025, 1, 1, 0, 0, 0)
 _NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -35,7 +40,7 @@ def column_letter(index: int) -> str:
 
 def _string_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarray:
     text = values.astype(object).where(values.notna(), "").astype(str)
-    cleaned = [escape(value.translate(_ILLEGAL)) for value in text]
+    cleaned = [escape(neutralise_text(value).translate(_ILLEGAL)) for value in text]
     return np.array([f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{value}'
                      '</t></is></c>' if value else "" for value, row in
                      zip(cleaned, rows, strict=True)], dtype=object)
@@ -51,6 +56,20 @@ def _number_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarra
                     dtype=object)
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool)
+
+
+def _mixed_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarray:
+    """Numbers as number cells, everything else as text cells, value by value."""
+    numeric = values.map(_is_number).to_numpy(dtype=bool)
+    cells = _string_cells(values.where(~numeric, None), letter, rows)
+    if numeric.any():
+        cells[numeric] = _number_cells(values[numeric], letter, rows[numeric])
+    return cells
+
+
 def sheet_xml(frame: pd.DataFrame) -> str:
     """The worksheet XML of ``frame`` (a header row, then one row per record)."""
     rows = np.arange(2, len(frame) + 2)
@@ -62,13 +81,39 @@ def sheet_xml(frame: pd.DataFrame) -> str:
         numeric = (pd.api.types.is_numeric_dtype(values)
                    and not pd.api.types.is_bool_dtype(values))
         builder = _number_cells if numeric else _string_cells
+        if values.dtype == object and values.map(_is_number).any():
+            builder = _mixed_cells  # e.g. a summary sheet: counts next to words
         columns.append(builder(values, column_letter(i), rows))
     body = ["<row r=\"1\">" + header + "</row>"]
     for position, row in enumerate(rows):
         cells = "".join(column[position] for column in columns)
         body.append(f'<row r="{row}">{cells}</row>')
+    last = f"{column_letter(max(len(frame.columns) - 1, 0))}{len(frame) + 1}"
+    # frozen header row, a filter on every column, widths that fit the text
+    view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>')
+    widths = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{width}" customWidth="1"/>'
+                     for i, width in enumerate(_widths(frame)))
+    cols = f"<cols>{widths}</cols>" if widths else ""
+    autofilter = f'<autoFilter ref="A1:{last}"/>' if len(frame.columns) else ""
     return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{_NAMESPACE}"><sheetData>{"".join(body)}</sheetData></worksheet>')
+            f'<worksheet xmlns="{_NAMESPACE}">{view}{cols}<sheetData>{"".join(body)}'
+            f'</sheetData>{autofilter}</worksheet>')
+
+
+def _display_width(value: str) -> int:
+    """Width in character cells: a CJK character takes two."""
+    return sum(2 if ord(char) > 0x2E80 else 1 for char in value)
+
+
+def _widths(frame: pd.DataFrame, sample: int = 500, widest: int = 60) -> list[int]:
+    """Column widths from the header and the first ``sample`` values."""
+    widths = []
+    for position, name in enumerate(frame.columns):
+        values = [str(value) for value in frame.iloc[:sample, position].tolist()]
+        longest = max([_display_width(str(name)), *map(_display_width, values)])
+        widths.append(min(widest, longest + 2))
+    return widths
 
 
 def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from allocator.model.problems import InputError, InputProblem, ProblemCollector
 from allocator.model.readers import find_table, read_table
+from allocator.model.yaml_files import read_yaml
 from allocator.pipeline.load import LoadedScenario, load
 from allocator.pipeline.run import sha256_file
 from allocator.pipeline.write import write_csv
@@ -71,7 +72,10 @@ class PreparedScenario:
 def read_base(folder: Path) -> BaseTables:
     """Read the base folder's tables as text and resolve its policy."""
     problems = ProblemCollector()
-    settings = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8-sig"))
+    document = read_yaml(folder / "scenario.yaml", problems)
+    problems.raise_if_any()
+    assert document is not None
+    settings = document.data if isinstance(document.data, dict) else {}
     frames: dict[str, pd.DataFrame | None] = {}
     for name in ("schools", "applicants", "priorities"):
         path = find_table(folder, name, problems)
@@ -216,6 +220,15 @@ def _policy_value(policy: Policy, dotted: str) -> Any:
     return node
 
 
+def _planner_policy(path: Path) -> dict[str, Any]:
+    """The base's own policy file, read within the bounds of the safe YAML reader."""
+    problems = ProblemCollector()
+    document = read_yaml(path, problems)
+    problems.raise_if_any()
+    assert document is not None
+    return document.data if isinstance(document.data, dict) else {}
+
+
 def _write_folder(folder: Path, settings: dict[str, Any], schools: pd.DataFrame,
                   applicants: pd.DataFrame, base: BaseTables,
                   policy_options: dict[str, Any]) -> None:
@@ -226,7 +239,7 @@ def _write_folder(folder: Path, settings: dict[str, Any], schools: pd.DataFrame,
     if policy_options or planner_file:
         data: dict[str, Any] = {"base": reference}
         if planner_file:
-            data = yaml.safe_load((base.folder / reference).read_text(encoding="utf-8-sig"))
+            data = _planner_policy(base.folder / reference)
         data = deep_merge(data, nested_options(policy_options))
         (folder / "policy.yaml").write_text(
             yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from allocator.pipeline.cell_safety import neutralise_frame
+
 #: Headline metrics of ``summary.json`` (``counts``) compared side by side.
 METRICS: tuple[str, ...] = ("applicants", "placed", "unplaced", "excluded", "first_choice",
                             "capacity", "surplus_seats", "schools", "schools_oversubscribed",
@@ -28,6 +30,7 @@ class Comparison:
     movers: pd.DataFrame
     categories: pd.DataFrame
     changes: dict[str, list[str]]
+    policy: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ def compare_runs(folders: list[str | Path]) -> Comparison:
                           ignore_index=True),
         movers=pd.concat([movers_table(reference, run) for run in runs[1:]], ignore_index=True),
         categories=categories_table(runs),
-        changes={run.name: run.manifest.get("what_if", {}).get("changes", []) for run in runs})
+        changes={run.name: run.manifest.get("what_if", {}).get("changes", []) for run in runs},
+        policy=str(reference.manifest.get("policy", "")))
 
 
 def metrics_table(runs: list[RunFolder]) -> pd.DataFrame:
@@ -178,7 +182,7 @@ def categories_table(runs: list[RunFolder]) -> pd.DataFrame:
 
 
 def write_comparison(comparison: Comparison, out_dir: str | Path,
-                     inputs: list[str | Path] | tuple = ()) -> list[Path]:
+                     inputs: list[str | Path] | tuple = (), lang: str = "zh") -> list[Path]:
     """Write the tables as CSV and a self-contained HTML page with plots, atomically.
 
     ``out_dir`` must be absent, empty or a folder the engine wrote, and may not
@@ -191,11 +195,24 @@ def write_comparison(comparison: Comparison, out_dir: str | Path,
 
     def fill(staging: Path) -> None:
         for name in names:
-            getattr(comparison, name[:-4]).to_csv(staging / name, index=False,
-                                                  lineterminator="\n")
-        (staging / "comparison.html").write_text(comparison_html(comparison),
+            neutralise_frame(getattr(comparison, name[:-4])).to_csv(
+                staging / name, index=False, lineterminator="\n")
+        (staging / "comparison.html").write_text(comparison_html(
+            comparison, lang, tier_labels(comparison, lang)),
                                                  encoding="utf-8")
 
     out = write_folder_atomically(fill, out_dir, kind="comparison",
                                   inputs=inputs)
     return [out / name for name in [*names, "comparison.html"]]
+
+
+def tier_labels(comparison: Comparison, lang: str) -> dict[str, str]:
+    """Tier name -> label of the reference run's policy when it is a built-in one."""
+    from allocator.policy.loader import builtin_policy_names, load_builtin_policy
+
+    name = comparison.policy
+    if name not in builtin_policy_names():
+        return {}
+    policy = load_builtin_policy(name)
+    return {tier.name: (tier.label_zh if lang == "zh" else tier.label_en) or tier.name
+            for tier in policy.tiers}

@@ -1,6 +1,6 @@
 """Merging the overrides of one named scenario into one set of changes.
 
-Merge order (documented in the README): the overrides of a scenario are taken in
+Merge order (documented in docs/what-ifs.md): the overrides of a scenario are taken in
 the order listed and flattened into keyed changes (``seed``, ``mechanism``,
 ``policy.<dotted.key>``, ``schools.<id>``, ``schools.<id>.capacity``,
 ``zones.<id>``, ``demand.<selector>``). A key set by two overrides, or a policy

@@ -20,6 +20,7 @@ import pandas as pd
 
 from allocator.pipeline.load import LoadedScenario, load
 from allocator.pipeline.output_folder import VerificationFailed, check_output_folder
+from allocator.pipeline.relocate import with_relative_folder
 from allocator.pipeline.run import RunResult, build_manifest, solve_loaded
 from allocator.pipeline.tables import summary_counts
 from allocator.pipeline.write import write_csv, write_folder_atomically, write_json
@@ -163,6 +164,6 @@ def _write(out: Path, assignments: pd.DataFrame, schools: pd.DataFrame,
         write_csv(assignments, staging / "assignments.csv")
         write_csv(schools, staging / "schools.csv")
         write_json(summary, staging / "summary.json")
-        write_json(manifest, staging / "manifest.json")
+        write_json(with_relative_folder(manifest, out), staging / "manifest.json")
 
     write_folder_atomically(fill, out, kind="run", inputs=inputs)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from allocator.pipeline.load import LoadedScenario
 from allocator.pipeline.output_folder import VerificationFailed, check_output_folder
+from allocator.pipeline.relocate import inputs_writer
 from allocator.pipeline.run import RunResult, solve_loaded
 from allocator.pipeline.write import write_run
 from allocator.problem.compile import compile_problem
@@ -102,7 +103,9 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
             say(f"running scenario {name}")
             result, used_warm = solve_prepared(prepared[name], base, warm)
             try:
-                folder: Path | None = write_run(result, Path(out_dir) / name)
+                folder: Path | None = write_run(
+                    result, Path(out_dir) / name,
+                    extra_writers=[inputs_writer(prepared[name].loaded)])
             except VerificationFailed:
                 folder = None  # a failed run writes no folder; the caller reports it
             runs.append(ScenarioRun(name, result, folder, used_warm))

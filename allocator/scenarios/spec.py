@@ -26,7 +26,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from allocator.model.problems import InputError, InputProblem, ProblemCollector
+from allocator.model.scenario import Seed
 from allocator.model.schema import CATEGORY_TAGS
+from allocator.model.yaml_files import read_yaml
 
 #: Demand selectors accept the category tags of applicants.csv and the derived ``migrant``.
 DEMAND_CATEGORIES: tuple[str, ...] = ("migrant", *CATEGORY_TAGS)
@@ -93,7 +95,7 @@ class DemandChange(Strict):
     zone: str | None = Field(None, description="residence zone (else hukou zone)")
     county: str | None = Field(None, description="county")
     factor: float = Field(ge=0, le=10, description="1.1 = 10 % more children")
-    seed: int | None = Field(None, description="draw seed; default the base scenario's seed")
+    seed: Seed | None = Field(None, description="draw seed; default the base scenario's seed")
 
     @model_validator(mode="after")
     def _has_selector(self) -> DemandChange:
@@ -116,7 +118,7 @@ class Override(Strict):
     """One named, partial change; a scenario is a list of them."""
 
     description: str = Field("", description="free text for reports")
-    seed: int | None = Field(None, description="lottery seed")
+    seed: Seed | None = Field(None, description="lottery seed")
     mechanism: str | None = Field(None, description="allocation mechanism")
     policy: dict[str, Any] = Field({}, description="policy options by dotted key")
     capacity: dict[str, CapacityChange] = Field({}, description="by school id")
@@ -174,16 +176,12 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     path = Path(path)
     problems = ProblemCollector()
     name = path.name
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-        node = yaml.compose(text)
-        raw = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise InputError([_problem(name, None, None, "scenario file does not exist")]) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        mark = getattr(error, "problem_mark", None)
-        line = None if mark is None else mark.line + 1
-        raise InputError([_problem(name, line, None, f"not valid YAML: {error}")]) from None
+    if not path.is_file():
+        raise InputError([_problem(name, None, None, "scenario file does not exist")])
+    document = read_yaml(path, problems)
+    problems.raise_if_any()
+    assert document is not None
+    node, raw = document.node, document.data
     lines: dict[tuple[str, ...], int] = {}
     if node is not None:
         _index_lines(node, (), lines, name, problems)
@@ -219,17 +217,12 @@ def _longest(lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> int | N
 
 def _index_lines(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int],
                  file: str, problems: ProblemCollector) -> None:
-    """Record the 1-based line of every mapping key and sequence item; flag repeated keys."""
+    """Record the 1-based line of every mapping key and sequence item."""
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
         for key_node, value_node in node.value:
             key = str(key_node.value)
             child = (*path, key)
-            if key in seen:
-                problems.add(file, key_node.start_mark.line + 1, ".".join(child),
-                             f"key '{key}' is given twice")
-            seen.add(key)
             lines[child] = key_node.start_mark.line + 1
             _index_lines(value_node, child, lines, file, problems)
     elif isinstance(node, yaml.SequenceNode):

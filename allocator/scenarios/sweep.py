@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.pipeline.cell_safety import neutralise_frame
 from allocator.pipeline.load import load
 from allocator.pipeline.run import solve_loaded
 from allocator.scenarios.build import prepare_scenarios
@@ -162,7 +163,8 @@ def write_sweep(result: SweepResult, out_dir: str | Path,
                   "catchment_probability": result.catchment_probability(),
                   "school_fill": result.school_fill()}
         for name, frame in tables.items():
-            frame.to_csv(staging / f"{name}.csv", index=False, lineterminator="\n")
+            neutralise_frame(frame).to_csv(staging / f"{name}.csv", index=False,
+                                           lineterminator="\n")
             names.append(f"{name}.csv")
         names.append(_write_applicants(result.applicants, staging).name)
         names.extend(path.name for path in plot_sweep(result, staging))
@@ -175,7 +177,8 @@ def _write_applicants(frame: pd.DataFrame, out: Path) -> Path:
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        frame.to_csv(out / "applicants.csv", index=False, lineterminator="\n")
+        neutralise_frame(frame).to_csv(out / "applicants.csv", index=False,
+                                       lineterminator="\n")
         return out / "applicants.csv"
     frame.to_parquet(out / "applicants.parquet", index=False)
     return out / "applicants.parquet"

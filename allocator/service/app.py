@@ -1,9 +1,13 @@
 """The portal's HTTP API: submit a job, poll it, page results, fetch reports, appeal.
 
-Every route but ``/health`` needs ``Authorization: Bearer <token>``. Job
-submissions go to a bounded queue served by one background worker that starts
-and stops with the app. Bodies over the size limit get 413; invalid fields get
-422 naming the field's path (``loc``); an unknown job gets 404.
+Every route but ``/health`` needs ``Authorization: Bearer <token>``, the OpenAPI
+schema (``/openapi.json``) included; no documentation page is served. Job
+submissions are checked at the door (mechanism, scenario, county, seed) and go to
+a bounded queue served by one background worker that starts and stops with the
+app. Bodies over the size limit get 413, bodies slower than the body timeout 408;
+invalid fields get 422 naming the field's path (``loc``) and never echoing the
+value sent; a job key nobody submitted gets 404 on every route, a job without
+results yet gets 409 on the result routes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response, status
-from fastapi.responses import PlainTextResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from allocator import __version__
 from allocator.service.schemas import (
@@ -29,11 +34,24 @@ from allocator.service.schemas import (
     JobSubmission,
     Report,
 )
-from allocator.service.security import MAX_BODY_BYTES, BodyLimit, check_token
+from allocator.service.security import (
+    BODY_TIMEOUT_SECONDS,
+    MAX_BODY_BYTES,
+    AccessLog,
+    BodyLimit,
+    check_token,
+)
+from allocator.service.typed import typed_row
 from allocator.service.worker import JobQueue, KeyInUse, QueueFull
 from allocator.store.appeals import AppealRefused, decide_appeal
 from allocator.store.database import open_store
-from allocator.store.jobs import JobRequest, find_run
+from allocator.store.jobs import (
+    JobConflict,
+    JobRequest,
+    find_run,
+    request_problems,
+    stored_outcome,
+)
 from allocator.store.placements import assignment_page, disclosure_text
 from allocator.store.run_records import stored_texts
 
@@ -51,6 +69,14 @@ class ServiceSettings:
     tokens: frozenset[str]
     queue_size: int = 64
     max_body_bytes: int = MAX_BODY_BYTES
+    #: Seconds a request body may take to arrive (408 after).
+    body_timeout_seconds: float = BODY_TIMEOUT_SECONDS
+    #: Seconds a request line and headers may take to arrive (connection closed after).
+    head_timeout_seconds: float = 10.0
+    #: Seconds an idle keep-alive connection stays open (uvicorn's ``timeout_keep_alive``).
+    keep_alive_seconds: float = 5.0
+    #: Open connections and running requests at most (uvicorn answers 503 beyond).
+    max_connections: int = 200
 
     @classmethod
     def from_environment(cls, database_url: str, environ: Mapping[str, str]) -> ServiceSettings:
@@ -79,8 +105,11 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="allocator portal service", version=__version__, lifespan=lifespan,
-                  description=__doc__)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+                  description=__doc__, openapi_url=None, docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes,
+                       timeout=settings.body_timeout_seconds)
+    app.add_middleware(AccessLog)
+    app.add_exception_handler(RequestValidationError, _validation_error)
 
     def caller(request: Request) -> str:
         return check_token(request, settings.tokens)
@@ -89,11 +118,39 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     _job_routes(app, state, authorised)
     _result_routes(app, state, authorised)
 
+    @app.get("/openapi.json", dependencies=authorised, include_in_schema=False)
+    def openapi() -> dict:
+        return app.openapi()
+
     @app.get("/health", summary="liveness (no token needed)")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
     return app
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    """422 naming each field by its path; the value sent is never echoed back.
+
+    FastAPI's own handler echoes the input, which fails on ``NaN`` or ``Infinity``
+    (not JSON) with a 500, and would copy roster data into responses and logs.
+    """
+    assert isinstance(error, RequestValidationError)
+    detail = [{"loc": list(item.get("loc", ())), "msg": str(item.get("msg", "")),
+               "type": str(item.get("type", ""))} for item in error.errors()]
+    return JSONResponse(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+                        content={"detail": detail})
+
+
+def _unprocessable(problems: dict[str, str]) -> HTTPException:
+    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
+        {"loc": ["body", field], "msg": message, "type": "value_error"}
+        for field, message in problems.items()])
+
+
+def _conflict(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_409_CONFLICT, detail=[{
+        "loc": ["body", "job_key"], "msg": message, "type": "conflict"}])
 
 
 def _not_found(job_key: str) -> HTTPException:
@@ -105,14 +162,23 @@ def _job_routes(app: FastAPI, state: dict, authorised: list) -> None:
     @app.post("/jobs", status_code=status.HTTP_202_ACCEPTED, dependencies=authorised,
               responses={409: {}, 503: {}})
     def submit_job(submission: JobSubmission, response: Response) -> JobStatus:
-        """Queue a batch job; the same key with the same inputs returns the stored result."""
+        """Queue a batch job; the same key with the same inputs returns the stored result.
+
+        Refused with 422 (naming the field) for an unknown mechanism, scenario or
+        county; with 409 when the key holds a run made from other inputs (that
+        run stays visible under ``GET /jobs/{job_key}``) or is queued or running
+        with other options.
+        """
         request = JobRequest(submission.job_key, submission.scenario, submission.county,
                              submission.seed, submission.mechanism)
+        problems = request_problems(state["engine"], request)
+        if problems:
+            raise _unprocessable(problems)
         try:
+            stored_outcome(state["engine"], request)
             queued = state["jobs"].submit(request, actor="service")
-        except KeyInUse as error:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail=[{
-                "loc": ["body", "job_key"], "msg": str(error), "type": "conflict"}]) from None
+        except (KeyInUse, JobConflict) as error:
+            raise _conflict(str(error)) from None
         except QueueFull as error:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(error),
                                 headers={"Retry-After": "5"}) from None
@@ -128,7 +194,7 @@ def _job_routes(app: FastAPI, state: dict, authorised: list) -> None:
         return found
 
     @app.post("/jobs/{job_key}/appeals", status_code=status.HTTP_201_CREATED,
-              dependencies=authorised, responses={404: {}, 422: {}})
+              dependencies=authorised, responses={404: {}, 409: {}, 422: {}})
     def submit_appeal(job_key: JobKey, appeal: AppealSubmission) -> AppealOutcome:
         """Record a corrected fact; place the child by a logged plan adjustment if due."""
         _run_of(state, job_key)
@@ -143,15 +209,23 @@ def _job_routes(app: FastAPI, state: dict, authorised: list) -> None:
 
 
 def _run_of(state: dict, job_key: str):
+    """The stored run of ``job_key``: 404 when no such job exists, 409 while it has none."""
     with state["engine"].connect() as connection:
         run = find_run(connection, job_key)
-    if run is None:
+    if run is not None:
+        return run
+    known = state["jobs"].status(job_key)
+    if known is None:
         raise _not_found(job_key)
-    return run
+    raise HTTPException(status.HTTP_409_CONFLICT, detail=[{
+        "loc": ["path", "job_key"], "type": "no_results",
+        "msg": f"job '{job_key}' is {known.state}; it has no results"
+               + (" yet" if known.state in ("queued", "running") else "")}])
 
 
 def _result_routes(app: FastAPI, state: dict, authorised: list) -> None:
-    @app.get("/jobs/{job_key}/assignments", dependencies=authorised, responses={404: {}})
+    @app.get("/jobs/{job_key}/assignments", dependencies=authorised,
+             responses={404: {}, 409: {}})
     def assignments(job_key: JobKey, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
                     limit: Annotated[int, Query(ge=1, le=PAGE_LIMIT)] = 100) -> AssignmentPage:
         """One page of current placements (the run plus decided appeals)."""
@@ -159,21 +233,22 @@ def _result_routes(app: FastAPI, state: dict, authorised: list) -> None:
         with state["engine"].connect() as connection:
             total, items = assignment_page(connection, run.id, offset, limit)
         return AssignmentPage(job_key=job_key, run_id=run.id, total=total, offset=offset,
-                              limit=limit, items=items)
+                              limit=limit, items=[typed_row(item) for item in items])
 
-    @app.get("/jobs/{job_key}/report", dependencies=authorised, responses={404: {}})
+    @app.get("/jobs/{job_key}/report", dependencies=authorised, responses={404: {}, 409: {}})
     def report(job_key: JobKey) -> Report:
         """The run's ``summary.json`` and per-school table."""
         run = _run_of(state, job_key)
         with state["engine"].connect() as connection:
             from allocator.store import models
             files = stored_texts(connection, models.run_files, run.id)
-        schools = list(csv.DictReader(io.StringIO(files["schools.csv"])))
+        schools = [typed_row(row, keep_text=frozenset({"school_id", "name"}))
+                   for row in csv.DictReader(io.StringIO(files["schools.csv"]))]
         return Report(job_key=job_key, run_id=run.id, summary=json.loads(files["summary.json"]),
                       schools=schools)
 
     @app.get("/jobs/{job_key}/disclosure", dependencies=authorised, response_class=
-             PlainTextResponse, responses={200: {"content": {"text/csv": {}}}, 404: {}})
+             PlainTextResponse, responses={200: {"content": {"text/csv": {}}}, 404: {}, 409: {}})
     def disclosure(job_key: JobKey) -> PlainTextResponse:
         """The publication file (公示): application numbers, schools, tiers; no names."""
         run = _run_of(state, job_key)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from allocator.store.appeals import CORRECTABLE_FIELDS
 
@@ -30,8 +30,9 @@ class JobSubmission(Strict):
                                  description="stored scenario (default: the only one)")
     county: str | None = Field(default=None, pattern=KEY_PATTERN,
                                description="one county only")
-    seed: int | None = Field(default=None, ge=0, le=2**63 - 1,
-                             description="override the lottery seed")
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)] | None = Field(
+        default=None, description="override the lottery seed: a JSON integer (not a string, "
+        "boolean, fraction, NaN or Infinity)")
     mechanism: str | None = Field(default=None, pattern=KEY_PATTERN,
                                   description="override the mechanism")
 
@@ -57,7 +58,9 @@ class AssignmentPage(Strict):
     total: int
     offset: int
     limit: int
-    items: list[dict[str, str]]
+    items: list[dict[str, str | int | float | bool | None]] = Field(
+        description="typed values: integers (tier, choice_rank, appeal_id), numbers "
+        "(lottery, distance_km), null for an empty cell")
 
 
 class Report(Strict):
@@ -66,7 +69,9 @@ class Report(Strict):
     job_key: str
     run_id: int
     summary: dict[str, Any]
-    schools: list[dict[str, str]]
+    schools: list[dict[str, str | int | float | bool | None]] = Field(
+        description="schools.csv of the run, typed: counts as integers, "
+        "oversubscribed as a boolean, cut-off lottery as a number, null for an empty cell")
 
 
 class AppealSubmission(Strict):

@@ -17,7 +17,9 @@ from sqlalchemy import Engine
 
 from allocator.model.problems import InputError
 from allocator.service.schemas import JobStatus
-from allocator.store.jobs import JobConflict, JobRequest, find_run, run_job
+from allocator.store.errors import StoreFailure
+from allocator.store.jobs import JobConflict, JobFailed, JobRequest, find_run, run_job
+from allocator.store.scenario_export import UnknownScenario
 
 log = logging.getLogger("allocator.service")
 
@@ -96,6 +98,18 @@ class JobQueue:
             entry = self._entries.get(job_key)
             if entry is not None:
                 return entry.status.model_copy()
+        return self._stored_status(job_key)
+
+    def _refused(self, entry: _Entry, message: str) -> None:
+        """A re-submission refused: the key's stored run stays what the status shows."""
+        stored = self._stored_status(entry.request.job_key)
+        if stored is None:
+            self._set(entry, state="refused", message=message)
+            return
+        self._set(entry, **stored.model_dump(exclude={"job_key", "message"}),
+                  message=f"the re-submission was refused, the stored run stands: {message}")
+
+    def _stored_status(self, job_key: str) -> JobStatus | None:
         with self._engine.connect() as connection:
             run = find_run(connection, job_key)
         if run is None:
@@ -123,10 +137,15 @@ class JobQueue:
             self._set(entry, state="invalid", message="the stored roster is not valid",
                       problems=[str(problem) for problem in error.problems])
         except JobConflict as error:
-            self._set(entry, state="refused", message=str(error))
-        except Exception as error:  # noqa: BLE001 - a job's failure is its status
+            self._refused(entry, str(error))
+        except (JobFailed, UnknownScenario, StoreFailure) as error:  # messages without data
             log.warning("job %s failed: %s", entry.request.job_key, type(error).__name__)
-            self._set(entry, state="failed", message=f"{type(error).__name__}: {error}")
+            self._set(entry, state="failed", message=str(error))
+        except Exception as error:  # noqa: BLE001 - a job's failure is its status
+            # The text of an arbitrary error may hold SQL or roster values: only its kind.
+            log.warning("job %s failed: %s", entry.request.job_key, type(error).__name__)
+            self._set(entry, state="failed", message=f"{type(error).__name__} (details are "
+                      "withheld: they may hold roster data)")
         else:
             counts = {key: value for key, value in outcome.summary["counts"].items()
                       if isinstance(value, int)}

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from allocator.problem.compiled import CompiledProblem
 from allocator.solvers.deferred_acceptance import deferred_acceptance
-from allocator.solvers.exact_groups import exact_groups
 from allocator.solvers.immediate_acceptance import immediate_acceptance
-from allocator.solvers.min_cost_flow import min_cost_flow
 from allocator.solvers.result import Allocation
+
+
+@dataclass(frozen=True)
+class LazySolver:
+    """A solver imported on its first call (OR-Tools costs a quarter second to import)."""
+
+    module: str
+    function: str
+
+    def __call__(self, problem: CompiledProblem) -> Allocation:
+        solve = getattr(importlib.import_module(self.module), self.function)
+        return solve(problem)
 
 
 @dataclass(frozen=True)
@@ -45,11 +56,13 @@ MECHANISMS: dict[str, Mechanism] = {
                   "applicant-proposing deferred acceptance: no justified envy"),
         Mechanism("immediate-acceptance", immediate_acceptance, False,
                   "Boston / 志愿优先: choices round by round, seats final each round"),
-        Mechanism("exact-groups", exact_groups, False,
+        Mechanism("exact-groups", LazySolver("allocator.solvers.exact_groups", "exact_groups"),
+                  False,
                   "exact mode for sibling groups (CP-SAT, county-size instances): groups "
                   "together, fewest blocking pairs, then most placed, then distance",
                   fast=False),
-        Mechanism("min-cost-flow", min_cost_flow, False,
+        Mechanism("min-cost-flow", LazySolver("allocator.solvers.min_cost_flow", "min_cost_flow"),
+                  False,
                   "system optimum: most placed, then tiers lexicographically, then distance"),
     )
 }

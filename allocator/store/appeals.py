@@ -37,6 +37,7 @@ from allocator.problem.compiled import SCHOOL_SHIFT, TIER_SHIFT, CompiledProblem
 from allocator.store import models
 from allocator.store.audit_log import record_event
 from allocator.store.audit_verify import UnknownRun
+from allocator.store.errors import database_errors
 from allocator.store.run_records import stored_texts
 
 log = logging.getLogger("allocator.store")
@@ -112,7 +113,7 @@ def decide_appeal(engine: Engine, job_key: str, applicant_id: str, field: str, v
                                  int(run.seed))
     in_sibling_group = bool(_cell(header, rows[position], "sibling_group", corrections))
     outcome = _evaluate(problem, position, standing, placements, in_sibling_group)
-    with engine.begin() as connection:
+    with database_errors("recording the appeal"), engine.begin() as connection:
         decision = _record(connection, run.id, applicant_id, field, old_value, value, standing,
                            outcome, actor, reason)
     log.info("appeal %s on run %s for applicant %s: %s", decision.appeal_id, run.id,

@@ -26,6 +26,7 @@ from allocator.pipeline.run import run_scenario
 from allocator.pipeline.write import write_run
 from allocator.store import models
 from allocator.store.audit_log import record_event
+from allocator.store.errors import database_errors
 from allocator.store.run_records import (
     ASSIGNMENTS_FILE,
     assignments_text,
@@ -105,7 +106,7 @@ def verify_run(engine: Engine, job_key: str | None = None, run_id: int | None = 
     for name in COMPARED_FILES:
         if recomputed.get(name) != recorded_files.get(name):
             report.differences.append(f"{name}: recomputed file differs from the recorded one")
-    with engine.begin() as connection:
+    with database_errors("recording the audit"), engine.begin() as connection:
         record_event(connection, "audit_verified", actor, run_id=run.id, details={
             "identical": report.identical, "differences": len(report.differences)})
     return report

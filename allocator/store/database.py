@@ -29,17 +29,21 @@ def normalise_url(url: str) -> str:
 def open_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets foreign keys, WAL, a busy timeout, serialised writes.
 
+    SQL parameters are hidden from error messages and statement logs.
+
     Parameters
     ----------
     url : str
         SQLAlchemy URL of the store.
     """
     url = normalise_url(url)
+    # hide_parameters: an error or a statement log never shows a roster's values.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -29,11 +29,13 @@ from sqlalchemy.exc import IntegrityError
 from allocator.model.problems import InputError, InputProblem
 from allocator.pipeline.run import run_scenario
 from allocator.pipeline.write import write_run
+from allocator.solvers.registry import MECHANISMS
 from allocator.store import models
 from allocator.store.audit_log import record_event
+from allocator.store.errors import database_errors
 from allocator.store.faults import checkpoint
 from allocator.store.run_records import insert_run, read_run_folder, sha256_text
-from allocator.store.scenario_export import find_scenario, scenario_files
+from allocator.store.scenario_export import UnknownScenario, find_scenario, scenario_files
 from allocator.store.scenario_io import ScenarioFiles
 
 log = logging.getLogger("allocator.store")
@@ -106,12 +108,7 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
     InputError
         The stored roster is not a valid scenario (nothing written).
     """
-    with _snapshot(engine) as connection:
-        scenario = find_scenario(connection, request.scenario)
-        _check_county(connection, scenario.id, request.county)
-        files = scenario_files(connection, scenario, request.county).files
-        fingerprint = input_fingerprint(scenario.name, request, files)
-        existing = find_run(connection, request.job_key)
+    scenario, files, fingerprint, existing = _prepare(engine, request)
     if existing is not None:
         return _existing_outcome(engine, existing, fingerprint)
     with tempfile.TemporaryDirectory(prefix="allocator-job-") as temporary:
@@ -123,9 +120,17 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
             failed = [c.name for c in result.checks if c.required and not c.passed]
             raise JobFailed(f"verification failed ({', '.join(failed)}); nothing was written")
         run_files = read_run_folder(write_run(result, folder / "run"))
+    with database_errors(f"storing job {request.job_key}"):
+        return _store_run(engine, request, scenario.id, files, fingerprint, run_files, result,
+                          actor)
+
+
+def _store_run(engine: Engine, request: JobRequest, scenario_id: int, files: dict[str, str],
+               fingerprint: str, run_files: dict[str, str], result, actor: str) -> JobOutcome:
+    """Write the run, its files and an audit event in one transaction (step 5)."""
     try:
         with engine.begin() as connection:
-            run_id = insert_run(connection, job_key=request.job_key, scenario_id=scenario.id,
+            run_id = insert_run(connection, job_key=request.job_key, scenario_id=scenario_id,
                                 county=request.county, fingerprint=fingerprint, inputs=files,
                                 run_files=run_files, result=result)
             record_event(connection, "job_completed", actor, run_id=run_id, details={
@@ -144,6 +149,68 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
     log.info("job %s stored as run %s (%s applicants)", request.job_key, run_id,
              result.summary["counts"]["applicants"])
     return JobOutcome(run_id, request.job_key, True, result.summary)
+
+
+def _prepare(engine: Engine, request: JobRequest) -> tuple[Row, dict[str, str], str, Row | None]:
+    """Scenario, roster files, input fingerprint and the key's stored run, in one snapshot."""
+    with _snapshot(engine) as connection:
+        scenario = find_scenario(connection, request.scenario)
+        _check_county(connection, scenario.id, request.county)
+        files = scenario_files(connection, scenario, request.county).files
+        fingerprint = input_fingerprint(scenario.name, request, files)
+        existing = find_run(connection, request.job_key)
+    return scenario, files, fingerprint, existing
+
+
+def stored_outcome(engine: Engine, request: JobRequest) -> JobOutcome | None:
+    """The run already stored under the request's key, without running anything.
+
+    Returns
+    -------
+    JobOutcome or None
+        The stored run when the key holds one made from the same inputs; None when
+        the key holds no run yet.
+
+    Raises
+    ------
+    JobConflict
+        The key holds a run made from other inputs (roster, policy or options).
+    """
+    with engine.connect() as connection:
+        if find_run(connection, request.job_key) is None:
+            return None
+    _scenario, _files, fingerprint, existing = _prepare(engine, request)
+    return None if existing is None else _existing_outcome(engine, existing, fingerprint)
+
+
+def request_problems(engine: Engine, request: JobRequest) -> dict[str, str]:
+    """What is wrong with a job request before it is queued, by field name.
+
+    Checks that the mechanism is one the engine provides, that the scenario is
+    stored (or, unnamed, that exactly one is) and that the county has schools in
+    it. The seed's range is the caller's to check (the service's schema does).
+
+    Returns
+    -------
+    dict
+        Field name (``mechanism``, ``scenario``, ``county``) -> message; empty when
+        the request can be queued.
+    """
+    problems: dict[str, str] = {}
+    if request.mechanism is not None and request.mechanism not in MECHANISMS:
+        problems["mechanism"] = (f"unknown mechanism '{request.mechanism}'; choose from "
+                                 f"{', '.join(MECHANISMS)}")
+    with engine.connect() as connection:
+        try:
+            scenario = find_scenario(connection, request.scenario)
+        except UnknownScenario as error:
+            problems["scenario"] = str(error)
+            return problems
+        try:
+            _check_county(connection, scenario.id, request.county)
+        except InputError as error:
+            problems["county"] = error.problems[0].message + f" '{scenario.name}'"
+    return problems
 
 
 def _snapshot(engine: Engine):

@@ -7,16 +7,17 @@ auditor can still re-run the original.
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, Row, func, select
 
+from allocator.reports.publication import admitted_publication, publication_csv
 from allocator.store import models
-from allocator.store.scenario_io import csv_text
+from allocator.store.run_records import stored_texts
 
-#: Columns of the publication file: application numbers only, never names or ID numbers.
-DISCLOSURE_COLUMNS: tuple[str, ...] = (
-    "applicant_id", "school_id", "status", "tier_name", "lottery", "reason_code", "appeal_id")
 PAGE_COLUMNS: tuple[str, ...] = (
     "applicant_id", "school_id", "status", "tier", "tier_name", "choice_rank", "distance_km",
     "lottery", "reason", "reason_code", "county", "stage")
@@ -56,10 +57,26 @@ def assignment_page(connection: Connection, run_id: int, offset: int,
 
 
 def disclosure_text(connection: Connection, run_id: int) -> str:
-    """The publication CSV (公示) of current placements: application numbers only."""
+    """The publication CSV (公示) of current placements, built by the run folder's own gate.
+
+    The same columns and rules as ``disclosure_admitted.csv``
+    (:func:`allocator.reports.publication.admitted_publication`): application
+    numbers of placed and unplaced children only, excluded children left out. A
+    child placed on appeal is published with its appeal id, the appeal's tier
+    and that tier's number for the child's stage.
+    """
     overrides = _appeal_overrides(connection, run_id)
     rows = connection.execute(select(models.assignments).where(
         models.assignments.c.run_id == run_id).order_by(models.assignments.c.position)).all()
-    records = (_current(row, overrides.get(row.applicant_id)) for row in rows)
-    return csv_text(DISCLOSURE_COLUMNS, ([record[c] for c in DISCLOSURE_COLUMNS]
-                                         for record in records))
+    numbers = {(row.stage, row.tier_name): row.tier for row in rows if row.tier not in ("", None)}
+    records = []
+    for row in rows:
+        record = _current(row, overrides.get(row.applicant_id))
+        if record["tier"] in ("", None):
+            record["tier"] = numbers.get((record["stage"], record["tier_name"]), "")
+        records.append(record)
+    placements = pd.DataFrame(records, columns=[*PAGE_COLUMNS, "appeal_id"])
+    schools = stored_texts(connection, models.run_files, run_id).get("schools.csv", "")
+    school_ids = list(csv.DictReader(io.StringIO(schools)))
+    return publication_csv(admitted_publication(
+        placements, [school["school_id"] for school in school_ids]))

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Row, insert, select
 
 from allocator import __version__
 from allocator.pipeline import write as pipeline_write
+from allocator.pipeline.relocate import INPUTS_FOLDER
 from allocator.pipeline.run import RunResult
 from allocator.policy.lottery import LOTTERY_ALGORITHM, lottery_numbers
 from allocator.store import models
@@ -130,11 +131,15 @@ def export_run(connection: Connection, run: Row, out_dir: str | Path,
                inputs: Sequence[str | Path] = ()) -> Path:
     """Write the run folder of a stored run to ``out_dir`` atomically (CONTRACT.md files).
 
+    The run's exact input files go to ``inputs/`` (as stored: names and ID
+    numbers masked), so ``allocator explain`` works on the exported folder.
     ``out_dir`` must be absent, empty or a folder the engine wrote, and may not
     contain one of ``inputs`` (the database file).
     """
     files = {ASSIGNMENTS_FILE: assignments_text(connection, run),
-             **stored_texts(connection, models.run_files, run.id)}
+             **stored_texts(connection, models.run_files, run.id),
+             **{f"{INPUTS_FOLDER}/{name}": text for name, text in
+                stored_texts(connection, models.run_inputs, run.id).items()}}
     return write_folder_atomically(files, out_dir, kind="run", inputs=inputs)
 
 
@@ -143,6 +148,7 @@ def write_folder_atomically(files: dict[str, str], out_dir: str | Path, kind: st
     """Write ``files`` (name -> text) to ``out_dir`` atomically (see the pipeline's writer)."""
     def fill(staging: Path) -> None:
         for name, text in files.items():
+            (staging / name).parent.mkdir(exist_ok=True)
             (staging / name).write_bytes(text.encode("utf-8"))
 
     return pipeline_write.write_folder_atomically(fill, out_dir, kind=kind, inputs=inputs)

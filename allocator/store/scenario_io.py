@@ -26,7 +26,8 @@ from allocator.model.schema import APPLICANTS, FALSE_WORDS, PRIORITIES, SCHOOLS,
 from allocator.pipeline.load import load
 from allocator.store import models
 from allocator.store.audit_log import record_event
-from allocator.store.personal import MASKED_COLUMN, is_personal, mask
+from allocator.store.errors import database_errors
+from allocator.store.personal import MASKED_COLUMN, is_personal, mask, masking_key
 
 log = logging.getLogger("allocator.store")
 
@@ -66,7 +67,9 @@ def import_scenario(engine: Engine, folder: str | Path, name: str | None = None,
         The store.
     folder : str or Path
         A scenario folder (CONTRACT.md). Names and national ID numbers in the
-        roster are stored masked; other unknown columns are dropped.
+        roster are stored masked (national ID numbers as a keyed hash when
+        ``ALLOCATOR_MASKING_KEY`` is set, else starred; see
+        :mod:`allocator.store.personal`); other unknown columns are dropped.
     name : str, optional
         Name in the store (default: ``name`` of ``scenario.yaml``); must be new.
     actor : str
@@ -89,8 +92,10 @@ def import_scenario(engine: Engine, folder: str | Path, name: str | None = None,
     frames = {table: frame for table, frame in read.items() if frame is not None}
     problems.raise_if_any()  # the loader read these files already; this is belt and braces
     _check_verified_flags(frames["applicants"], paths["applicants"].name, problems)
+    for table, frame in frames.items():
+        _check_id_lengths(frame, paths[table].name, problems)
     problems.raise_if_any()
-    with engine.begin() as connection:
+    with database_errors("importing the scenario"), engine.begin() as connection:
         if connection.scalar(select(models.scenarios.c.id).where(
                 models.scenarios.c.name == name)) is not None:
             raise InputError([_problem(f"a scenario named '{name}' is already stored; "
@@ -101,7 +106,8 @@ def import_scenario(engine: Engine, folder: str | Path, name: str | None = None,
             applicant_columns=";".join(_kept_columns(frames["applicants"].columns, APPLICANTS)),
             school_columns=";".join(_kept_columns(frames["schools"].columns, SCHOOLS)),
         )))
-        counts = {table: _insert_rows(connection, scenario_id, table, frame)
+        key = masking_key()
+        counts = {table: _insert_rows(connection, scenario_id, table, frame, key)
                   for table, frame in frames.items()}
         record_event(connection, "scenario_imported", actor, details={
             "scenario_id": scenario_id, "scenario": name, **{f"{t}_rows": n for t, n in
@@ -132,7 +138,8 @@ def _kept_columns(header: Iterable[str], schema) -> list[str]:
     return [column for column in header if column in known or is_personal(column)]
 
 
-def _insert_rows(connection: Connection, scenario_id: int, table_name: str, frame) -> int:
+def _insert_rows(connection: Connection, scenario_id: int, table_name: str, frame,
+                 key: bytes | None) -> int:
     table: Table = getattr(models, table_name)
     own = {column.name for column in table.columns}
     schema = {"schools": SCHOOLS, "applicants": APPLICANTS, "priorities": PRIORITIES}[table_name]
@@ -148,21 +155,33 @@ def _insert_rows(connection: Connection, scenario_id: int, table_name: str, fram
                 extra[column] = value
         row["extra_cells"] = json.dumps(extra, ensure_ascii=False, sort_keys=True)
         if table_name == "applicants":
-            row.update(_applicant_flags(record))
+            row.update(_applicant_flags(record, key))
         rows.append(row)
     if rows:
         connection.execute(insert(table), rows)
     return len(rows)
 
 
-def _applicant_flags(record: dict[str, str]) -> dict[str, object]:
+def _applicant_flags(record: dict[str, str], key: bytes | None) -> dict[str, object]:
     flags: dict[str, object] = {"name_masked": "", "national_id_masked": ""}
     for column, value in record.items():
         if is_personal(column) and value:
-            flags[MASKED_COLUMN[column.strip().lower()]] = mask(column, value)
+            flags[MASKED_COLUMN[column.strip().lower()]] = mask(column, value, key)
     text = str(record.get(VERIFIED_COLUMN, "")).strip().lower()
     flags["verified"] = text not in FALSE_WORDS
     return flags
+
+
+def _check_id_lengths(frame, file: str, problems: ProblemCollector) -> None:
+    """Ids must fit the store's key columns (PostgreSQL refuses longer ones mid-import)."""
+    for column in ("applicant_id", "school_id"):
+        if column not in frame.columns:
+            continue
+        for row, value in enumerate(frame[column], start=2):
+            if len(str(value)) > models.ID_LENGTH:
+                problems.add(file, row, column, f"id of {len(str(value))} characters; the "
+                             f"store keeps ids of at most {models.ID_LENGTH}",
+                             kind="id length")
 
 
 def _check_verified_flags(frame, file: str, problems: ProblemCollector) -> None:

@@ -47,12 +47,20 @@ class Case:
 
 
 def _gb18030_applicants(folder: Path) -> Path:
+    """GB18030 bytes with one byte neither UTF-8 nor GB18030 can decode (row 2).
+
+    A clean GB18030 file is read (tests/model/test_encodings.py); bytes that
+    decode in neither keep a clear refusal.
+    """
     rows = changed(ladder_applicants(), 0, name="王小明")
     for row in rows[1:]:
         row["name"] = ""
-    data = helpers.csv_text(rows).encode("gb18030")
+    name = "王小明".encode("gb18030")
+    data = helpers.csv_text(rows).encode("gb18030").replace(name, name + b"\x80")
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("gb18030")
     return write_ladder(folder, applicants=data)
 
 
@@ -121,7 +129,7 @@ CASES: dict[str, Case] = {
         write_ladder, "command line::--mechanism", ("'lottery-only'", "deferred-acceptance"),
         extra_args=("--mechanism", "lottery-only")),
     "gb18030-applicants": Case(
-        _gb18030_applicants, "applicants.csv:2:", ("GB18030", "UTF-8", "iconv")),
+        _gb18030_applicants, "applicants.csv:2:", ("GB18030", "UTF-8", "CSV UTF-8")),
     "policy-yaml-with-a-test-score": Case(
         lambda f: write_ladder(f, policy_file=SCORE_POLICY),
         "policy.yaml::tiers[0].all_of[0]", ("exam_score", "tests")),
@@ -261,7 +269,7 @@ def test_problems_in_several_files_console_script(tmp_path):
 def test_gb18030_console_script(tmp_path):
     scenario = _gb18030_applicants(tmp_path / "scenario")
     outcome = helpers.run_cli_subprocess("run", scenario, "--out", tmp_path / "out")
-    assert_rejected(outcome, "applicants.csv:2:", ("GB18030", "iconv"))
+    assert_rejected(outcome, "applicants.csv:2:", ("GB18030", "CSV UTF-8"))
     assert not (tmp_path / "out").exists()
 
 

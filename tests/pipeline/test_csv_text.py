@@ -53,3 +53,29 @@ def test_written_in_chunks_is_the_same_file(tmp_path):
         [i if i % 3 else None for i in range(25)], dtype="Int64")})
     write_frame(frame, tmp_path / "chunked.csv", chunk_rows=4)
     assert (tmp_path / "chunked.csv").read_text(encoding="utf-8") == pandas_text(frame)
+
+
+def test_writing_leaves_the_frame_unchanged_whatever_the_string_storage():
+    # Without pyarrow pandas keeps strings in Python objects, and the quoted cells were
+    # written back into the frame: report.xlsx then showed reasons wrapped in quotes.
+    for storage in ("python", "pyarrow"):
+        with pd.option_context("mode.string_storage", storage):
+            frame = pd.DataFrame({"reason": pd.Series(['full, redirected', 'say "hi"', "ok"],
+                                                      dtype=object)})
+            text = frame_text(frame)
+            assert list(frame["reason"]) == ['full, redirected', 'say "hi"', "ok"], storage
+            assert text == pandas_text(frame)
+
+
+def test_a_run_folder_written_without_pyarrow_strings_keeps_the_results_in_memory(tmp_path):
+    from pathlib import Path
+
+    from allocator.pipeline import run_scenario, write_run
+    from allocator.reports.writer import report_writer
+
+    tiny = Path(__file__).resolve().parents[2] / "scenarios" / "tiny"
+    with pd.option_context("mode.string_storage", "python"):
+        result = run_scenario(tiny)
+        before = result.assignments.copy()
+        write_run(result, tmp_path / "run", extra_writers=[report_writer("en")])
+        pd.testing.assert_frame_equal(result.assignments, before)

@@ -56,3 +56,41 @@ def test_screenshot_is_not_blank(county_run, tmp_path):
     histogram = image.histogram()
     dark = sum(histogram[:128]) / (image.width * image.height)
     assert 0.01 < dark < 0.6  # text and bars, not an empty or black page
+
+
+TEXT_PROBE = """<script>
+window.addEventListener('load', () => {
+  const out = document.createElement('pre');
+  out.id = 'visible-text';
+  out.textContent = 'VISIBLE<<' + document.body.innerText + '>>VISIBLE';
+  document.body.appendChild(out);
+});
+</script></body>"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_visible_text_has_no_field_names(county_result, tmp_path, lang):
+    # a planner reads labels, not our snake_case column names or English codes
+    import html
+    import re
+
+    from allocator.pipeline.write import write_run
+    from allocator.reports.writer import report_writer
+
+    run = write_run(county_result, tmp_path / lang, extra_writers=[report_writer(lang)])
+    page = (run / "report.html").read_text(encoding="utf-8")
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.replace("</body>", TEXT_PROBE), encoding="utf-8")
+    dom = chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom",
+                   probed.as_uri()).stdout
+    visible = html.unescape(dom.split("VISIBLE&lt;&lt;", 1)[1].split("&gt;&gt;VISIBLE")[0]
+                            if "VISIBLE&lt;&lt;" in dom else dom.split("VISIBLE<<", 1)[1]
+                            .split(">>VISIBLE")[0])
+    names = {county_result.summary["scenario"], county_result.summary["policy"]}
+    identifiers = set(re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", visible)) - names
+    assert identifiers == set(), sorted(identifiers)[:20]
+    assert "deferred-acceptance" not in visible
+    if lang == "zh":  # English route and level codes would be a leak in a Chinese page
+        for code in ("overflow", "sweep", "red", "primary", "public"):
+            assert not re.search(rf"\b{code}\b", visible), code
+        assert "招生计划" in visible and "余额学位" in visible

@@ -6,6 +6,7 @@ import math
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from allocator.pipeline.write import write_run
 from allocator.reports.writer import report_writer
@@ -27,27 +28,59 @@ def same_cell(cell, text: str) -> bool:
     return str(cell) == text
 
 
-def test_workbook_opens_and_matches_the_csvs(county_run):
+def test_workbook_opens_and_matches_the_csvs(county_run, county_result):
+    # the workbook is the planner's reading of the CSVs: Chinese sheet names and headers,
+    # categorical words translated, numbers as typed cells equal to the CSV's numbers
+    from allocator.model.vocabulary import (
+        CATEGORICAL,
+        column_label,
+        reason_text,
+        sheet_name,
+        value_label,
+    )
+    from allocator.reports.writer import tier_labels
+
+    tiers = tier_labels(county_result, "zh")
     workbook = openpyxl.load_workbook(county_run / "report.xlsx", read_only=True)
     expected = {"summary", "schools", "assignments", "surplus plan", "recommendations",
                 "warnings", "ledger", "metrics", "fairness"}
-    assert expected <= set(workbook.sheetnames)
+    assert {sheet_name(name, "zh") for name in expected} <= set(workbook.sheetnames)
     for sheet, csv_name in SHEETS_AND_CSVS.items():
         frame = pd.read_csv(county_run / csv_name, dtype=str, keep_default_na=False)
-        rows = sheet_rows(workbook, sheet)
-        assert rows[0] == list(frame.columns), sheet
+        rows = sheet_rows(workbook, sheet_name(sheet, "zh"))
+        labels = [column_label(column, "zh", tiers) for column in frame.columns]
+        assert [label.split(" (")[0] for label in rows[0]] == labels, sheet
         assert len(rows) - 1 == len(frame), sheet
         for row, record in zip(rows[1:], frame.itertuples(index=False), strict=True):
-            assert all(same_cell(cell, text) for cell, text in zip(row, record, strict=True)), (
-                sheet, row, record)
+            for column, cell, field in zip(frame.columns, row, record, strict=True):
+                if column == "reason":
+                    field = reason_text(field, "zh", tiers)
+                elif column in CATEGORICAL or field in ("True", "False"):
+                    field = value_label(field.lower() if field in ("True", "False") else field,
+                                        "zh", tiers) if field else ""
+                assert same_cell(cell, field), (sheet, column, cell, field)
+
+
+def test_workbook_has_typed_cells_and_a_frozen_filtered_header(county_run):
+    workbook = openpyxl.load_workbook(county_run / "report.xlsx")
+    schools = workbook["学校"]
+    assert schools.freeze_panes == "A2" and schools.auto_filter.ref.startswith("A1:")
+    plan = [cell.value for cell in next(schools.iter_cols(min_col=2, max_col=2))][1:]
+    assert all(isinstance(value, int) for value in plan)
+    summary = {row[0]: row[1] for row in workbook["概要"].iter_rows(values_only=True)}
+    assert isinstance(summary["报名人数"], int) and summary["校验"] == "通过"
+    assert not any("." in str(key) and "_" in str(key) for key in summary)  # no JSON paths
 
 
 def test_disclosure_holds_application_numbers_only(county_run, county_result):
     admitted = pd.read_csv(county_run / "disclosure_admitted.csv", dtype=str,
                            keep_default_na=False)
-    assert list(admitted.columns) == ["school_id", "application_number", "tier", "route"]
-    placed = county_result.assignments[county_result.assignments["status"] == "placed"]
-    assert sorted(admitted["application_number"]) == sorted(placed["applicant_id"])
+    assert list(admitted.columns) == ["application_number", "school_id", "status", "tier",
+                                      "tier_name", "route", "lottery", "appeal_id"]
+    assignments = county_result.assignments
+    placed = assignments[assignments["status"] == "placed"]
+    listed = assignments[assignments["status"].isin(["placed", "unplaced"])]
+    assert sorted(admitted["application_number"]) == sorted(listed["applicant_id"])
     schools = pd.read_csv(county_run / "disclosure.csv", dtype=str, keep_default_na=False)
     forbidden = ("applicant", "id_number", "birth", "lat", "lon", "sibling")
     for frame in (admitted, schools):
@@ -78,3 +111,23 @@ def test_english_report(county_result, tmp_path, monkeypatch):
     page = (written / "report.html").read_text(encoding="utf-8")
     assert "Compulsory-school admission" in page and "Seat ledger by round" in page
     assert "学位台账" not in page
+
+
+def test_the_font_subset_cache_gives_the_bytes_of_a_fresh_subset(tmp_path, monkeypatch):
+    # report.html embeds a subset of the CJK font; subsetting costs seconds, so subsets are
+    # cached on disk. A cached subset must be byte-identical to a fresh one (reports are
+    # byte-identical run to run), and a second report must not subset again.
+    from allocator.reports import page
+
+    pytest.importorskip("noto_cjk_sans_otc")
+    monkeypatch.setenv("ALLOCATOR_CACHE_DIR", str(tmp_path / "cache"))
+    characters = "".join(sorted(set("城关第一小学招生计划")))
+    first = page._cached_subset(characters)
+    assert list((tmp_path / "cache" / "font-subsets").glob("*.b64"))
+
+    def must_not_subset(*args):
+        raise AssertionError("subset again instead of reading the cache")
+
+    fresh = page._subset_base64(characters, str(__import__("noto_cjk_sans_otc").FONT_PATH))
+    monkeypatch.setattr(page, "_subset_base64", must_not_subset)
+    assert page._cached_subset(characters) == first == fresh

@@ -58,7 +58,7 @@ def test_a_job_is_queued_run_paged_reported_disclosed_and_appealed(client):
     assert (decided["decision"], decided["new_school_id"]) == ("placed", "A")
     disclosure = client.get("/jobs/tiny-2025/disclosure", headers=AUTH)
     assert disclosure.headers["content-type"].startswith("text/csv")
-    assert "a3,A,placed,hukou_and_home" in disclosure.text
+    assert "a3,A,placed,1,hukou_and_home,appeal," in disclosure.text
 
 
 def _locations(response):
@@ -113,7 +113,9 @@ def test_the_queue_is_bounded(engine):
 def test_the_openapi_schema_validates(client):
     from openapi_spec_validator import validate
 
-    schema = client.get("/openapi.json").json()
+    assert client.get("/openapi.json").status_code == 401  # behind the token
+    assert [client.get(page).status_code for page in ("/docs", "/redoc")] == [404, 404]
+    schema = client.get("/openapi.json", headers=AUTH).json()
     validate(schema)
     assert {"/jobs", "/jobs/{job_key}", "/jobs/{job_key}/assignments",
             "/jobs/{job_key}/appeals", "/jobs/{job_key}/disclosure"} <= set(schema["paths"])
@@ -145,9 +147,12 @@ def test_a_full_queue_answers_503_and_a_busy_key_409(store_url, monkeypatch):
         assert full.status_code == 503 and full.headers["retry-after"] == "5"
 
 
-def test_changed_options_under_a_stored_key_are_refused(client):
+def test_changed_options_under_a_stored_key_are_refused_and_the_run_stays_visible(client):
     client.post("/jobs", headers=AUTH, json={"job_key": "k"})
     assert wait_for(client, "k")["state"] == "completed"
-    client.post("/jobs", headers=AUTH, json={"job_key": "k", "seed": 99})
-    refused = wait_for(client, "k")
-    assert refused["state"] == "refused" and "made from other inputs" in refused["message"]
+    refused = client.post("/jobs", headers=AUTH, json={"job_key": "k", "seed": 99})
+    assert refused.status_code == 409 and _locations(refused) == [("body", "job_key")]
+    assert "made from other inputs" in refused.json()["detail"][0]["msg"]
+    status = client.get("/jobs/k", headers=AUTH).json()
+    assert (status["state"], status["run_id"]) == ("completed", 1)
+    assert client.get("/jobs/k/report", headers=AUTH).status_code == 200

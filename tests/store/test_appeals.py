@@ -55,7 +55,9 @@ def test_a_wrongly_refused_child_is_placed_by_a_logged_plan_adjustment(tiny_run)
     assert all(e.actor == "clerk-07" and e.reason and e.created_at for e in events)
     assert json.loads(events[-1].details) == {"appeal_id": 2, "capacity_change": 1,
                                               "school_id": "A"}
-    assert "a3,A,placed,hukou_and_home," in disclosure and disclosure.rstrip().endswith(",")
+    # published with its appeal id and the appeal's tier, numbered for its stage
+    assert "a3,A,placed,1,hukou_and_home,appeal,0." in disclosure
+    assert [line for line in disclosure.splitlines() if line.startswith("a3,")][0].endswith(",2")
 
 
 def test_refused_appeals_name_the_field_and_write_nothing(tiny_run):

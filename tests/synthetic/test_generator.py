@@ -24,7 +24,7 @@ CONTRACT_SCHOOL_COLUMNS = [
     "school_id", "name", "county", "stage", "kind", "capacity", "classes", "zones",
     "lat", "lon", "resource_room", "nine_year", "group",
 ]
-# The project's extensions, after the contract's columns (README, "Scenario folder").
+# The project's extensions, after the contract's columns (docs/data-reference.md).
 SCHOOL_EXTENSIONS = ["feeds_into"]
 CONTRACT_APPLICANT_COLUMNS = [
     "applicant_id", "county", "stage", "birth_date", "hukou_zone", "hukou_city",

@@ -1,0 +1,79 @@
+"""Season commands: ``allocator reconcile`` (the autumn reconciliation, 查漏补缺)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from allocator.interfaces.output_errors import reported_output_errors
+from allocator.model.problems import InputError
+
+EXIT_INVALID_INPUT = 2
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def reconcile(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN",
+                                            help="run folder written by 'allocator run'")],
+    enrolled: Annotated[Path, typer.Option(
+        "--enrolled", help="who enrolled where (报到): CSV, XLSX or Parquet")],
+    out_dir: Annotated[Path, typer.Option("--out", help="folder to write")],
+    roll: Annotated[Path | None, typer.Option(
+        "--roll", help="roll of school-age children (户籍和居住证名册)")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="page and workbook language: zh or en")]
+    = "zh",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
+) -> None:
+    """Reconcile RUN's placements with who enrolled (and the roll): statuses, gaps, responses."""
+    from allocator.pipeline.output_folder import check_output_folder
+    from allocator.season.reconcile import reconcile as reconcile_run
+    from allocator.season.reconcile_inputs import load_inputs
+    from allocator.season.reconcile_report import write_reconciliation
+
+    if lang not in ("zh", "en"):
+        err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    inputs = [run_dir, enrolled, *([roll] if roll is not None else [])]
+    try:
+        with reported_output_errors():
+            check_output_folder(out_dir, inputs)  # refuse before the work, not after
+            result = reconcile_run(load_inputs(run_dir, enrolled, roll))
+            written = write_reconciliation(result, out_dir, lang, inputs)
+    except InputError as error:
+        for problem in error.problems:
+            print(str(problem), file=sys.stderr)
+        err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was "
+                  "written.[/bold red]")
+        raise typer.Exit(EXIT_INVALID_INPUT) from None
+    if not quiet:
+        _print_summary(result.summary, written)
+
+
+def _print_summary(summary: dict, written: Path) -> None:
+    counts = summary["counts"]
+    table = Table(title=f"reconciliation of {summary['run']['scenario']}", show_header=False)
+    table.add_row("placed", f"{counts['placed']:,}")
+    table.add_row("enrolled", f"{counts['enrolled']:,}")
+    for status, number in counts["by_status"].items():
+        table.add_row(f"  {status}", f"{number:,}")
+    table.add_row("responses", ", ".join(f"{kind} {number:,}" for kind, number in
+                                         summary["responses"].items()))
+    if summary["roll"] is not None:
+        roll = summary["roll"]
+        table.add_row("roll: children", f"{roll['children']:,}")
+        table.add_row("roll: no application", f"{roll['no_application']:,}")
+        table.add_row("roll: applied, no seat", f"{roll['applied_not_placed']:,}")
+        table.add_row("roll: guaranteed, not enrolled", f"{roll['guaranteed_not_enrolled']:,}")
+    out.print(table)
+    out.print(f"reconciliation written to [bold]{written}[/bold]")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module to the ``allocator`` app."""
+    app.command()(reconcile)

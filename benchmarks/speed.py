@@ -1,0 +1,143 @@
+"""Speed to the floor: whole processes measured against baselines in the same run.
+
+Every figure is a ratio of two whole-process wall times measured one after the
+other in this run (best of ``--repeat``), so a loaded machine slows both sides:
+
+- ``--help``: ``allocator --help`` in seconds (target under 0.5 s) and against
+  ``python -c pass``;
+- tiny: ``allocator run scenarios/tiny --no-reports`` against
+  ``python -c "import numpy, pandas"`` (target within 1.5x);
+- demo reports: ``allocator run scenarios/demo-county`` with the reports against
+  the same run with ``--no-reports`` (target within 1.5x);
+- 1M floor (``--province``): ``allocator run`` on a generated 1,000,000-applicant
+  province (reports included) against pandas reading ``applicants.csv`` and
+  ``schools.csv`` and writing a same-sized ``assignments.csv`` (target within 5x),
+  with the run's own compile time from its manifest (target under 4 s).
+
+The load average of the machine is printed with the figures.
+
+Usage: ``python -m benchmarks.speed [--repeat 3] [--province]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-c", "from allocator.interfaces.cli import main; main()"]
+
+
+def wall(command: list[str], repeat: int) -> float:
+    """Best wall time of ``command`` (a fresh process each time) over ``repeat`` runs."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_command(scenario: Path, out: Path, reports: bool) -> list[str]:
+    """``allocator run`` into a fresh folder (removed first: the folder is the engine's)."""
+    shutil.rmtree(out, ignore_errors=True)
+    return [*CLI, "run", str(scenario), "--out", str(out), "-q",
+            "--reports" if reports else "--no-reports"]
+
+
+def timed_run(scenario: Path, out: Path, reports: bool, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        command = run_command(scenario, out, reports)
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+FLOOR = """
+import sys, pandas as pd
+folder, out = sys.argv[1], sys.argv[2]
+applicants = pd.read_csv(folder + "/applicants.csv", dtype=str, keep_default_na=False)
+schools = pd.read_csv(folder + "/schools.csv", dtype=str, keep_default_na=False)
+table = applicants[["applicant_id", "county", "stage", "hukou_zone", "residence_zone",
+                    "birth_date", "lat", "lon", "sibling_group"]]
+table.to_csv(out, index=False, lineterminator="\\n")
+"""
+
+
+def fixed_costs(repeat: int, work: Path) -> dict[str, float]:
+    """The three fixed-cost ratios of the issue, measured now."""
+    figures = {"python_pass_s": wall([sys.executable, "-c", "pass"], repeat),
+               "help_s": wall([*CLI, "--help"], repeat),
+               "import_numpy_pandas_s": wall([sys.executable, "-c", "import numpy, pandas"],
+                                             repeat),
+               "tiny_no_reports_s": timed_run(REPO / "scenarios" / "tiny", work / "tiny",
+                                              False, repeat),
+               "demo_no_reports_s": timed_run(REPO / "scenarios" / "demo-county",
+                                              work / "demo", False, repeat),
+               "demo_reports_s": timed_run(REPO / "scenarios" / "demo-county", work / "demo",
+                                           True, repeat)}
+    figures["tiny_ratio"] = figures["tiny_no_reports_s"] / figures["import_numpy_pandas_s"]
+    figures["demo_reports_ratio"] = figures["demo_reports_s"] / figures["demo_no_reports_s"]
+    return figures
+
+
+def province_floor(work: Path) -> dict[str, float]:
+    """1M applicants: the run with reports against pandas' read-and-write floor."""
+    folder = work / "province-1m"
+    subprocess.run([*CLI, "generate", str(folder), "--applicants", "1000000", "--counties",
+                    "117", "--seed", "1"], check=True, stdout=subprocess.DEVNULL)
+    floor = wall([sys.executable, "-c", FLOOR, str(folder), str(work / "floor.csv")], 1)
+    out = work / "province-run"
+    run_s = timed_run(folder, out, True, 1)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return {"floor_s": floor, "run_reports_s": run_s, "floor_ratio": run_s / floor,
+            "compile_s": manifest["timings_seconds"]["compile"],
+            **{f"step_{k}_s": v for k, v in manifest["timings_seconds"].items()}}
+
+
+def main() -> None:
+    """Measure and print every figure with the machine's load."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--province", action="store_true",
+                        help="also the 1,000,000-applicant floor (minutes)")
+    arguments = parser.parse_args()
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="allocator-speed-") as temporary:
+        work = Path(temporary)
+        figures = fixed_costs(arguments.repeat, work)
+        if arguments.province:
+            figures.update(province_floor(work))
+    figures["load_average_before"] = load_before[0]
+    figures["load_average_after"] = os.getloadavg()[0]
+    print(f"load average (1 min) before {load_before[0]:.2f}, after "
+          f"{figures['load_average_after']:.2f}; cores {os.cpu_count()}")
+    print(f"allocator --help           {figures['help_s']:6.2f} s  (python -c pass "
+          f"{figures['python_pass_s']:.2f} s; target < 0.5 s)")
+    print(f"tiny, no reports           {figures['tiny_no_reports_s']:6.2f} s = "
+          f"{figures['tiny_ratio']:.2f}x import numpy, pandas "
+          f"({figures['import_numpy_pandas_s']:.2f} s; target <= 1.5x)")
+    print(f"demo county with reports   {figures['demo_reports_s']:6.2f} s = "
+          f"{figures['demo_reports_ratio']:.2f}x without ({figures['demo_no_reports_s']:.2f} s;"
+          " target <= 1.5x)")
+    if arguments.province:
+        print(f"1M with reports            {figures['run_reports_s']:6.1f} s = "
+              f"{figures['floor_ratio']:.2f}x the pandas floor ({figures['floor_s']:.1f} s; "
+              f"target <= 5x); compile {figures['compile_s']:.1f} s (target < 4 s)")
+    results = REPO / "benchmarks" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "speed.json").write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -260,6 +260,12 @@ def sheet_name(name: str, lang: str) -> str:
 #: parts read ``N (tier_name)`` and become ``第N类（label）``.
 _TIER = r"(\d+) \((\w+)\)"
 _REASON_PARTS: tuple[tuple[str, str], ...] = (
+    # later rounds (allocator/pipeline/round_tables.py)
+    (r"declined: gave up its seat or its application", "已放弃学位或申请"),
+    (r"moved up from (\S+): a seat opened at a school ranked higher; ",
+     r"由 \1 递补：更靠前的志愿学校空出学位；"),
+    (r"; still waiting: no seat opened at a school ranked higher",
+     "；候补中：更靠前的志愿学校暂无空出学位"),
     (rf"admitted at stated choice (\d+) in tier {_TIER}", r"第\1志愿录取（{t2}）"),
     (rf"admitted at a catchment school \(choice (\d+)\) in tier {_TIER}",
      r"片区学校录取（第\1志愿，{t2}）"),

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.model.vocabulary import reason_text
 from allocator.pipeline.after import LaterRoundResult
 from allocator.verify.checks import preferred_arcs
 
@@ -86,7 +87,10 @@ def round_story(result: LaterRoundResult, applicant_id: str,
             "response": row["response"], "moved": row["moved"] == "true",
             "late": row["late"] == "true", "reason": row["reason"],
             "round": result.manifest.get("round", {}).get("number", 2),
-            "chain": _chain(moves, applicant_id), "waiting": waiting_places(result, who)}
+            "chain": _chain(moves, applicant_id), "waiting": waiting_places(result, who),
+            "tier_labels": {tier.name: {"zh": tier.label_zh or tier.name,
+                                        "en": tier.label_en or tier.name}
+                            for tier in result.loaded.policy.tiers}}
 
 
 def _chain(moves: pd.DataFrame | None, applicant_id: str) -> dict[str, Any] | None:
@@ -144,7 +148,8 @@ def render_round_story(story: dict[str, Any], lang: str = "zh") -> str:
     if story["status"] == "declined":
         lines.append(text["declined"])
         return "\n".join(lines)
-    lines.append(text["reason"].format(reason=story["reason"]))
+    labels = {name: label[lang] for name, label in story.get("tier_labels", {}).items()}
+    lines.append(text["reason"].format(reason=reason_text(story["reason"], lang, labels)))
     chain = story["chain"]
     if chain is not None:
         root = text.get(f"{chain['kind']}_root", text["free_root"]).format(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -170,6 +171,10 @@ def test_explain_tells_a_moved_and_a_waiting_family_why(first_round, tmp_path):
     story = helpers.run_cli("explain", tmp_path / "run2", waiting, "--lang", "en")
     assert story.exit_code == 0, story.stderr
     assert "ahead of it on the waiting list" in story.stdout
+    for child in (waiting, moved["applicant_id"]):  # in Chinese, the reason reads in Chinese
+        chinese = helpers.run_cli("explain", tmp_path / "run2", child)
+        reason = next(line for line in chinese.stdout.splitlines() if line.startswith("说明"))
+        assert not re.search(r"[A-Za-z]{3,}", reason), reason
 
 
 def test_reports_gain_a_round_section(first_round, tmp_path):

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
@@ -40,13 +39,9 @@ def _check_lang(lang: str) -> None:
 
 
 def _print_frame(frame, title: str, columns: list[str] | None = None) -> None:
-    table = Table(title=title)
-    shown = frame[columns] if columns else frame
-    for column in shown.columns:
-        table.add_column(str(column))
-    for row in shown.itertuples(index=False):
-        table.add_row(*[str(value) for value in row])
-    out.print(table)
+    from allocator.interfaces.terminal_tables import frame_table
+
+    out.print(frame_table(title, frame[columns] if columns else frame))
 
 
 def report(

@@ -108,12 +108,9 @@ def compare(
 
 
 def _table(title: str, frame) -> Table:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if value is None else str(value) for value in row])
-    return table
+    from allocator.interfaces.terminal_tables import frame_table
+
+    return frame_table(title, frame)
 
 
 def sweep(

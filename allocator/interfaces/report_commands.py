@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from allocator.interfaces.choices import LANGUAGE_METAVAR, MECHANISM_METAVAR
 from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
@@ -16,9 +17,11 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_INVALID_INPUT = 2
 
-Lang = Annotated[str, typer.Option("--lang", help="report language: zh (default) or en")]
+Lang = Annotated[str, typer.Option("--lang", metavar=LANGUAGE_METAVAR,
+                                   help="report language: zh (default) or en")]
 Seed = Annotated[int | None, typer.Option(help="override the lottery seed")]
-MechanismOption = Annotated[str | None, typer.Option(help="override the mechanism")]
+MechanismOption = Annotated[str | None, typer.Option(metavar=MECHANISM_METAVAR,
+                                                     help="override the mechanism")]
 
 
 def _load(scenario: Path, seed: int | None, mechanism: str | None):

@@ -240,10 +240,19 @@ def write_report_csv(frame: pd.DataFrame, path: Path) -> None:
     write_csv(neutralise_frame(frame), path)
 
 
-def report_writer(lang: str = "zh") -> Callable[[RunResult, Path], None]:
-    """Extra writer for :func:`allocator.pipeline.write.write_run`."""
+def report_writer(lang: str = "zh", progress: Callable[[str], None] | None = None,
+                  ) -> Callable[[RunResult, Path], None]:
+    """Extra writer for :func:`allocator.pipeline.write.write_run`.
+
+    ``progress`` is called with a line of text as each step of the reports starts
+    (the tables, then the page, workbook and CSV files).
+    """
+    say = progress or (lambda step: None)
 
     def write(result: RunResult, staging: Path) -> None:
-        write_reports(build_report(result, lang), staging)
+        say("computing the report tables")
+        report = build_report(result, lang)
+        say("writing report.html, report.xlsx and the disclosure files")
+        write_reports(report, staging)
 
     return write

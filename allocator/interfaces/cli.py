@@ -15,6 +15,7 @@ from rich.table import Table
 from allocator import __version__
 from allocator.interfaces.choices import LANGUAGE_METAVAR, LOG_LEVELS, MECHANISM_METAVAR, metavar
 from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.progress import log_step
 from allocator.model.problems import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -65,13 +66,6 @@ def _options(
 ) -> None:
     """Seat allocation for compulsory-school admission (义务教育招生)."""
     configure_logging(log_level)
-
-
-def log_step(step: str) -> None:
-    """Log one step of a long command at info level (``--log-level info`` shows it)."""
-    import logging
-
-    logging.getLogger("allocator.cli").info(step)
 
 
 def print_warnings(warnings: Iterable[object]) -> None:

@@ -44,7 +44,7 @@ def _check_lang(lang: str) -> None:
 def _print_frame(frame, title: str, columns: list[str] | None = None) -> None:
     from allocator.interfaces.terminal_tables import frame_table
 
-    out.print(frame_table(title, frame[columns] if columns else frame))
+    out.print(frame_table(title, frame[columns] if columns else frame, out.width))
 
 
 def report(

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from allocator.interfaces.choices import LANGUAGE_METAVAR
 from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.progress import reporter
 from allocator.model.problems import InputError
 
 EXIT_INVALID_INPUT = 2
@@ -60,9 +61,9 @@ def scenarios(
             if reports:
                 from allocator.reports.writer import report_writer
 
-                writers.append(report_writer(lang, status.update))
+                writers.append(report_writer(lang, reporter(status)))
             runs = run_scenario_file(file, target, _names(only), warm=not cold,
-                                     progress=status.update, extra_writers=writers)
+                                     progress=reporter(status), extra_writers=writers)
     except InputError as error:
         raise _invalid(error) from None
     table = Table(title=f"{file.name} -> {target}")
@@ -128,7 +129,7 @@ def compare(
 def _table(title: str, frame) -> Table:
     from allocator.interfaces.terminal_tables import frame_table
 
-    return frame_table(title, frame)
+    return frame_table(title, frame, out.width)
 
 
 def sweep(
@@ -186,7 +187,7 @@ def province(
     try:
         with reported_output_errors(), err.status("starting", spinner="dots") as status:
             result = run_province(folder, out_dir, parallel=not serial, scheduler=scheduler,
-                                  workers=workers, progress=status.update)
+                                  workers=workers, progress=reporter(status))
     except InputError as error:
         raise _invalid(error) from None
     counts = result["summary"]["counts"]

@@ -9,7 +9,7 @@ reports an unknown one as ``command line::--mechanism: ...`` (exit 2).
 from __future__ import annotations
 
 MECHANISM_NAMES: tuple[str, ...] = ("deferred-acceptance", "immediate-acceptance",
-                                    "min-cost-flow")
+                                    "exact-groups", "min-cost-flow")
 LANGUAGE_NAMES: tuple[str, ...] = ("zh", "en")
 LOG_LEVELS: tuple[str, ...] = ("debug", "info", "warning", "error")
 

@@ -39,11 +39,13 @@ def school_list(names: list[str], lang: str) -> str:
     return shown
 
 
-def _display_names(result: RunResult, school_ids: list[str]) -> list[str]:
+def _display_names(result: RunResult, school_ids: list[str], lang: str) -> list[str]:
+    """``name（id）`` in Chinese, ``name (id)`` in English; the id alone without a name."""
     schools = result.loaded.scenario.schools.set_index("school_id")
     names = schools["name"].reindex(school_ids).fillna("")
-    return [f"{name}（{school}）" if name and name != school else str(school)
-            for school, name in zip(school_ids, names, strict=True)]
+    pattern = "{name}（{school}）" if lang == "zh" else "{name} ({school})"
+    return [pattern.format(name=name, school=school) if name and name != school
+            else str(school) for school, name in zip(school_ids, names, strict=True)]
 
 
 def decisions(result: RunResult, warnings: pd.DataFrame, lang: str) -> list[Decision]:
@@ -59,7 +61,7 @@ def _red_warnings(result: RunResult, warnings: pd.DataFrame, lang: str) -> Decis
     if red.empty:
         return None
     ratio = result.loaded.policy.seat_warnings.red
-    names = _display_names(result, red["school_id"].astype(str).tolist())
+    names = _display_names(result, red["school_id"].astype(str).tolist(), lang)
     return Decision("red_warnings", "red", page_text("decision_red", lang).format(
         n=len(red), ratio=f"{ratio:.0%}", schools=school_list(names, lang)))
 
@@ -69,7 +71,7 @@ def _guaranteed(result: RunResult, lang: str) -> Decision | None:
     count = len(ledger.get("unplaced", []))
     if not count:
         return None
-    areas = [f"{_display_names(result, [row['area_school_id']])[0]} {row['seats_needed']}"
+    areas = [f"{_display_names(result, [row['area_school_id']], lang)[0]} {row['seats_needed']}"
              if row["area_school_id"] else f"{row['county']} {row['seats_needed']}"
              for row in ledger.get("shortfall_by_area", [])]
     return Decision("guaranteed_unplaced", "red", page_text("decision_guaranteed", lang).format(
@@ -82,7 +84,7 @@ def _over_ceiling(result: RunResult, lang: str) -> Decision | None:
     over = np.flatnonzero(assigned > problem.school_ceiling)
     if over.size == 0:
         return None
-    names = _display_names(result, [str(problem.school_ids[s]) for s in over])
+    names = _display_names(result, [str(problem.school_ids[s]) for s in over], lang)
     return Decision("over_ceiling", "red", page_text("decision_over_ceiling", lang).format(
         n=len(names), schools=school_list(names, lang)))
 
@@ -91,7 +93,7 @@ def _raised(result: RunResult, lang: str) -> Decision | None:
     raised = result.summary.get("plan_adjustments", [])
     if not raised:
         return None
-    names = _display_names(result, [row["school_id"] for row in raised])
+    names = _display_names(result, [row["school_id"] for row in raised], lang)
     return Decision("raised_above_plan", "orange", page_text("decision_raised", lang).format(
         n=len(names), schools=school_list(names, lang)))
 

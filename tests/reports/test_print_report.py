@@ -218,3 +218,14 @@ def test_a_single_county_run_has_no_county_sections(county_result):
     from allocator.reports.writer import _sections
 
     assert not [s for s in _sections(report) if s.get("kind") == "county"]
+
+
+def test_decisions_read_in_the_report_language(county_result):
+    warnings = seat_warnings(county_result).assign(level="")
+    warnings.loc[0, "level"] = "red"
+    school = warnings.loc[0, "school_id"]
+    name = warnings.loc[0, "name"]
+    english = decisions(county_result, warnings, "en")[0].sentence
+    chinese = decisions(county_result, warnings, "zh")[0].sentence
+    assert f"{name} ({school})" in english and "（" not in english
+    assert f"{name}（{school}）" in chinese

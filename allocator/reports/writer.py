@@ -156,7 +156,7 @@ def _table_section(title: str, frame: pd.DataFrame, table_html: Callable, lang: 
 def _plot_sections(report: Report, schools: pd.DataFrame,
                    map_caption: Callable[[str], str]) -> list[dict]:
     lang, result = report.lang, report.result
-    sections = [
+    sections: list[dict[str, str | None]] = [
         {"id": "fill", "title": text("fill", lang), "image": plots.fill_by_school(schools, lang),
          "caption": page_text("caption_fill", lang)},
         {"id": "tiers", "title": text("tier_mix", lang),

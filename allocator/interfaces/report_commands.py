@@ -54,18 +54,24 @@ def report(
     classes: Annotated[int, typer.Option(help="class budget of the recommendations")] = 3,
 ) -> None:
     """Run SCENARIO and write the run folder with report.html, report.xlsx and disclosure files."""
+    from allocator.interfaces.progress import reporter
     from allocator.pipeline.output_folder import check_output_folder
     from allocator.pipeline.relocate import portable
     from allocator.pipeline.write import write_run
     from allocator.reports.writer import build_report, write_reports
 
     _check_lang(lang)
-    with reported_output_errors():
+    with reported_output_errors(), err.status("starting", spinner="dots") as status:
+        say = reporter(status)
         check_output_folder(out_dir, [scenario])
+        say("running the scenario")
         result = _load(scenario, seed, mechanism)
 
         def writer(run_result, staging: Path) -> None:
-            write_reports(build_report(run_result, lang, classes=classes), staging)
+            say("computing the report tables")
+            report = build_report(run_result, lang, classes=classes)
+            say("writing report.html, report.xlsx and the disclosure files")
+            write_reports(report, staging)
 
         written = write_run(portable(result, out_dir), out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "

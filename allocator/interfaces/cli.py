@@ -13,7 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator import __version__
+from allocator.interfaces.choices import LANGUAGE_METAVAR, LOG_LEVELS, MECHANISM_METAVAR, metavar
 from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.progress import log_step
 from allocator.model.problems import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -33,11 +35,37 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def configure_logging(level: str) -> None:
+    """Send the ``allocator`` loggers' records at ``level`` and above to stderr.
+
+    Unknown levels are refused with exit 2 (the choices are listed in ``--help``).
+    """
+    import logging
+
+    if level.lower() not in LOG_LEVELS:
+        err.print(f"command line::--log-level: '{level}' is not one of "
+                  f"{', '.join(LOG_LEVELS)}", markup=False)
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("allocator")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
+
+
 @app.callback()
-def _options(version: Annotated[bool, typer.Option(
+def _options(
+    version: Annotated[bool, typer.Option(
         "--version", callback=_print_version, is_eager=True,
-        help="print the engine version and exit")] = False) -> None:
+        help="print the engine version and exit")] = False,
+    log_level: Annotated[str, typer.Option(
+        "--log-level", metavar=metavar(LOG_LEVELS),
+        help="log messages of this level and above to stderr (steps are logged at info)")]
+    = "warning",
+) -> None:
     """Seat allocation for compulsory-school admission (义务教育招生)."""
+    configure_logging(log_level)
 
 
 def print_warnings(warnings: Iterable[object]) -> None:
@@ -58,9 +86,11 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="scenario folder")],
     out_dir: Annotated[Path, typer.Option("--out", help="run folder to write")],
     seed: Annotated[int | None, typer.Option(help="override the lottery seed")] = None,
-    mechanism: Annotated[str | None, typer.Option(help="override the mechanism")] = None,
+    mechanism: Annotated[str | None, typer.Option(
+        metavar=MECHANISM_METAVAR, help="override the mechanism")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress or summary")] = False,
-    lang: Annotated[str, typer.Option("--lang", help="report language: zh or en")] = "zh",
+    lang: Annotated[str, typer.Option("--lang", metavar=LANGUAGE_METAVAR,
+                                      help="report language: zh or en")] = "zh",
     reports: Annotated[bool, typer.Option(
         "--reports/--no-reports",
         help="also write report.html, report.xlsx, disclosure and ledger files")] = True,
@@ -89,13 +119,14 @@ def run(
             # refuse before the work, not after; a later round may not replace its previous run
             check_output_folder(out_dir, [scenario] if after is None else [scenario, after])
             def progress(step: str) -> None:
+                log_step(step)
                 if not quiet:
                     status.update(step)
             writers = []
             if reports:  # the reports' stack (plots, templates, workbook) only when asked
                 from allocator.reports.writer import report_writer
 
-                writers.append(report_writer(lang))
+                writers.append(report_writer(lang, progress))
             if after is None:
                 result = run_scenario(scenario, seed=seed, mechanism=mechanism,
                                       progress=progress)
@@ -187,7 +218,7 @@ def generate(
 def explain(
     run_dir: Annotated[Path, typer.Argument(help="run folder written by 'allocator run'")],
     applicant_id: Annotated[str, typer.Argument(help="application number")],
-    lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
+    lang: Annotated[str, typer.Option(metavar=LANGUAGE_METAVAR, help="zh or en")] = "zh",
     scenario: Annotated[Path | None, typer.Option(
         help="scenario folder to use if the run's inputs moved (checked by SHA-256)")] = None,
 ) -> None:

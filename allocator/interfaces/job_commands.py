@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from allocator.interfaces.choices import MECHANISM_METAVAR
 from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
@@ -65,7 +66,8 @@ def job_run(
     scenario: Annotated[str | None, typer.Option(help="stored scenario (default: the only one)")]
     = None,
     seed: Annotated[int | None, typer.Option(help="override the lottery seed")] = None,
-    mechanism: Annotated[str | None, typer.Option(help="override the mechanism")] = None,
+    mechanism: Annotated[str | None, typer.Option(
+        metavar=MECHANISM_METAVAR, help="override the mechanism")] = None,
     actor: Actor = "cli",
 ) -> None:
     """Allocate the verified roster and store the result in one transaction (idempotent)."""

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from allocator.interfaces.choices import LANGUAGE_METAVAR, MECHANISM_METAVAR
 from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
@@ -17,9 +17,11 @@ err = Console(stderr=True, highlight=False)
 
 EXIT_INVALID_INPUT = 2
 
-Lang = Annotated[str, typer.Option("--lang", help="report language: zh (default) or en")]
+Lang = Annotated[str, typer.Option("--lang", metavar=LANGUAGE_METAVAR,
+                                   help="report language: zh (default) or en")]
 Seed = Annotated[int | None, typer.Option(help="override the lottery seed")]
-MechanismOption = Annotated[str | None, typer.Option(help="override the mechanism")]
+MechanismOption = Annotated[str | None, typer.Option(metavar=MECHANISM_METAVAR,
+                                                     help="override the mechanism")]
 
 
 def _load(scenario: Path, seed: int | None, mechanism: str | None):
@@ -40,13 +42,9 @@ def _check_lang(lang: str) -> None:
 
 
 def _print_frame(frame, title: str, columns: list[str] | None = None) -> None:
-    table = Table(title=title)
-    shown = frame[columns] if columns else frame
-    for column in shown.columns:
-        table.add_column(str(column))
-    for row in shown.itertuples(index=False):
-        table.add_row(*[str(value) for value in row])
-    out.print(table)
+    from allocator.interfaces.terminal_tables import frame_table
+
+    out.print(frame_table(title, frame[columns] if columns else frame, out.width))
 
 
 def report(
@@ -56,18 +54,24 @@ def report(
     classes: Annotated[int, typer.Option(help="class budget of the recommendations")] = 3,
 ) -> None:
     """Run SCENARIO and write the run folder with report.html, report.xlsx and disclosure files."""
+    from allocator.interfaces.progress import reporter
     from allocator.pipeline.output_folder import check_output_folder
     from allocator.pipeline.relocate import portable
     from allocator.pipeline.write import write_run
     from allocator.reports.writer import build_report, write_reports
 
     _check_lang(lang)
-    with reported_output_errors():
+    with reported_output_errors(), err.status("starting", spinner="dots") as status:
+        say = reporter(status)
         check_output_folder(out_dir, [scenario])
+        say("running the scenario")
         result = _load(scenario, seed, mechanism)
 
         def writer(run_result, staging: Path) -> None:
-            write_reports(build_report(run_result, lang, classes=classes), staging)
+            say("computing the report tables")
+            report = build_report(run_result, lang, classes=classes)
+            say("writing report.html, report.xlsx and the disclosure files")
+            write_reports(report, staging)
 
         written = write_run(portable(result, out_dir), out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "

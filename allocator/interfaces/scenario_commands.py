@@ -10,7 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.interfaces.choices import LANGUAGE_METAVAR
 from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.progress import reporter
 from allocator.model.problems import InputError
 
 EXIT_INVALID_INPUT = 2
@@ -36,16 +38,32 @@ def scenarios(
     out_dir: Annotated[Path | None, typer.Option("--out", help="parent of the run folders")]
     = None,
     cold: Annotated[bool, typer.Option(help="never reuse the compiled base problem")] = False,
+    reports: Annotated[bool, typer.Option(
+        "--reports/--no-reports",
+        help="also write report.html, report.xlsx, disclosure and ledger files into each run "
+             "folder (a few seconds per scenario; default: no, compare the runs instead)")]
+    = False,
+    lang: Annotated[str, typer.Option("--lang", metavar=LANGUAGE_METAVAR,
+                                      help="report language: zh or en")] = "zh",
 ) -> None:
     """Run the named what-if scenarios of FILE: one run folder each under --out."""
     from allocator.scenarios.runner import run_scenario_file
+
+    if lang not in ("zh", "en"):
+        err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
 
     target = out_dir or Path("out") / file.stem
     try:
         with reported_output_errors(), err.status("preparing scenarios",
                                                   spinner="dots") as status:
+            writers = []
+            if reports:
+                from allocator.reports.writer import report_writer
+
+                writers.append(report_writer(lang, reporter(status)))
             runs = run_scenario_file(file, target, _names(only), warm=not cold,
-                                     progress=status.update)
+                                     progress=reporter(status), extra_writers=writers)
     except InputError as error:
         raise _invalid(error) from None
     table = Table(title=f"{file.name} -> {target}")
@@ -75,7 +93,8 @@ def compare(
     out_dir: Annotated[Path | None, typer.Option("--out", help="write CSV and HTML here")]
     = None,
     movers: Annotated[int, typer.Option(help="movers to list in the terminal")] = 10,
-    lang: Annotated[str, typer.Option(help="language of comparison.html: zh or en")] = "zh",
+    lang: Annotated[str, typer.Option(
+        metavar=LANGUAGE_METAVAR, help="language of comparison.html: zh or en")] = "zh",
 ) -> None:
     """Compare run folders: metrics, seats by school, who moved where and why."""
     from allocator.scenarios.compare import compare_runs, write_comparison
@@ -108,12 +127,9 @@ def compare(
 
 
 def _table(title: str, frame) -> Table:
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(str(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(*["" if value is None else str(value) for value in row])
-    return table
+    from allocator.interfaces.terminal_tables import frame_table
+
+    return frame_table(title, frame, out.width)
 
 
 def sweep(
@@ -169,9 +185,9 @@ def province(
     from allocator.scenarios.province import run_province
 
     try:
-        with reported_output_errors():
+        with reported_output_errors(), err.status("starting", spinner="dots") as status:
             result = run_province(folder, out_dir, parallel=not serial, scheduler=scheduler,
-                                  workers=workers)
+                                  workers=workers, progress=reporter(status))
     except InputError as error:
         raise _invalid(error) from None
     counts = result["summary"]["counts"]

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from allocator.interfaces.choices import LANGUAGE_METAVAR
 from allocator.interfaces.output_errors import reported_output_errors
 from allocator.model.problems import InputError
 
@@ -26,7 +27,8 @@ def reconcile(
     out_dir: Annotated[Path, typer.Option("--out", help="folder to write")],
     roll: Annotated[Path | None, typer.Option(
         "--roll", help="roll of school-age children (户籍和居住证名册)")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="page and workbook language: zh or en")]
+    lang: Annotated[str, typer.Option(
+        "--lang", metavar=LANGUAGE_METAVAR, help="page and workbook language: zh or en")]
     = "zh",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no summary")] = False,
 ) -> None:

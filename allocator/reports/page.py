@@ -11,7 +11,7 @@ import base64
 import hashlib
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -21,53 +21,11 @@ from jinja2 import Environment
 from allocator.model.vocabulary import localise
 
 from .labels import text, words
+from .page_template import TEMPLATE
+from .page_words import page_words
 
-MAX_ROWS = 60
+MAX_ROWS = 30
 
-TEMPLATE = """<!DOCTYPE html>
-<html lang="{{ 'zh-CN' if lang == 'zh' else 'en' }}">
-<head>
-<meta charset="utf-8">
-<title>{{ w.title }} · {{ meta.scenario }}</title>
-<style>
-{{ font_css }}
-body { font-family: "Report CJK", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei",
-       "WenQuanYi Micro Hei", sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
-h1 { font-size: 1.6em; } h2 { margin-top: 1.6em; border-bottom: 2px solid #3b6bb5; }
-table { border-collapse: collapse; font-size: 12px; margin: 0.5em 0; display: block;
-        overflow-x: auto; max-width: 100%; }
-td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
-.cards { display: flex; flex-wrap: wrap; gap: 10px; }
-.card { border: 1px solid #ccd; border-radius: 6px; padding: 8px 14px; min-width: 140px; }
-.card b { display: block; font-size: 1.5em; color: #3b6bb5; }
-.note { color: #666; font-size: 12px; } img { max-width: 100%; }
-.red { color: #c00; } .passed { color: #080; }
-</style>
-</head>
-<body>
-<h1>{{ w.title }}</h1>
-<p>{{ w.scenario }}: <b>{{ meta.scenario }}</b> · {{ w.policy }}: {{ meta.policy }} ·
-{{ w.mechanism }}: {{ meta.mechanism }} · {{ w.seed }}: {{ meta.seed }}</p>
-<h2>{{ w.headline }}</h2>
-<div class="cards">
-{% for label, value in cards %}<div class="card">{{ label }}<b>{{ value }}</b></div>
-{% endfor %}</div>
-<p>{{ w.verification }}:
-{% if meta.verified %}<span class="passed">{{ w.passed }}</span>
-{% else %}<span class="red">{{ w.failed }}</span>{% endif %}</p>
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
-{% if section.image %}
-<img alt="{{ section.title }}" src="data:image/png;base64,{{ section.image }}">
-{% endif %}
-{% if section.table %}{{ section.table }}{% endif %}
-{% endfor %}
-<p class="note">{{ w.footer }}</p>
-</body>
-</html>
-"""
 
 
 def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS,
@@ -86,12 +44,37 @@ def table_html(frame: pd.DataFrame, lang: str, max_rows: int = MAX_ROWS,
 
 
 def render_page(meta: dict, cards: list[tuple[str, str]], sections: list[dict], lang: str,
-                embed_font: bool = True) -> str:
-    """The full page; ``sections`` are dicts with ``title`` and optional image/table/note."""
+                embed_font: bool = True, decisions: Sequence[object] = ()) -> str:
+    """The full page: first page (figures, decisions, contents), then the sections.
+
+    Parameters
+    ----------
+    meta : dict
+        ``scenario``, ``policy``, ``mechanism``, ``seed`` and ``verified``.
+    cards : list of (label, value)
+        The headline figures.
+    sections : list of dict
+        ``title`` and optional ``id`` (the contents' anchor; numbered when absent),
+        ``note``, ``cards``, ``image`` with ``caption``, ``table``, ``parts`` (sub-
+        sections with ``title``, ``image``, ``caption``, ``table``) and ``wide``
+        (printed on a landscape page).
+    lang : str
+        ``zh`` or ``en``.
+    embed_font : bool
+        Embed the subset of the CJK font the page uses.
+    decisions : sequence
+        Items with ``key``, ``severity`` and ``sentence``
+        (:func:`allocator.reports.decisions.decisions`); empty: nothing to decide.
+    """
     environment = Environment(autoescape=False)
     template = environment.from_string(TEMPLATE)
-    values = {"w": words(lang), "meta": meta, "cards": cards, "sections": sections,
-              "lang": lang}
+    sections = [dict(section, id=section.get("id") or f"section-{number}",
+                     classes=" ".join(filter(None, [
+                         "wide" if section.get("wide") else "",
+                         "figure" if section.get("image") else "", section.get("kind", "")])))
+                for number, section in enumerate(sections, start=1)]
+    values = {"w": words(lang), "p": page_words(lang), "meta": meta, "cards": cards,
+              "sections": sections, "lang": lang, "decisions": list(decisions)}
     page = template.render(font_css="", **values)
     if not embed_font:
         return page

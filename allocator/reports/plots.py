@@ -1,4 +1,6 @@
-"""Plots of a run as inline PNG (base64): fill by school, distance, tier mix, surplus map.
+"""Plots of a run as inline PNG (base64): fill by school, distance, tier mix.
+
+The map is :mod:`allocator.reports.map_plot`.
 
 Plots aggregate: at most :data:`MAX_BARS` schools are drawn (the fullest and
 the emptiest), so a province-size run costs the same as a county.
@@ -83,25 +85,4 @@ def tier_mix(assignments: pd.DataFrame, tier_labels: dict[str, str], lang: str) 
     axes.set_yticks(np.arange(len(names)), labels, fontsize=9)
     axes.invert_yaxis()
     axes.set_title(text("tier_mix", lang))
-    return _png(figure)
-
-
-def surplus_map(schools: pd.DataFrame, lang: str) -> str:
-    """School positions: size = plan, colour = share of seats left (surplus)."""
-    plt = _pyplot()
-    located = schools.dropna(subset=["lat", "lon"])
-    figure, axes = plt.subplots(figsize=(7, 6))
-    share = located["surplus"] / located["capacity"].clip(lower=1)
-    points = axes.scatter(located["lon"], located["lat"], s=20 + located["capacity"] / 4,
-                          c=share, cmap="RdYlGn", vmin=0, vmax=0.5, edgecolors="#333333",
-                          linewidths=0.4)
-    busiest = located.assign(_s=located["surplus"]).nlargest(8, "_s")
-    for _, row in busiest.iterrows():
-        axes.annotate(f"{row['name'] or row['school_id']} +{int(row['surplus'])}",
-                      (row["lon"], row["lat"]), fontsize=7, xytext=(3, 3),
-                      textcoords="offset points")
-    figure.colorbar(points, ax=axes, label=text("surplus", lang) + " / " + text("capacity", lang))
-    axes.set_xlabel(text("longitude", lang))
-    axes.set_ylabel(text("latitude", lang))
-    axes.set_title(text("map", lang))
     return _png(figure)

@@ -31,11 +31,15 @@ from allocator.pipeline.write import write_csv
 from allocator.problem.compile import PRIVATE_TIER_NAME
 
 from . import disclosure, ledger, metrics, plots, rounds
+from .county_sections import county_sections
+from .decisions import decisions
 from .fairness import cost_of_fairness
 from .frames import applicant_frame, schools_frame
 from .labels import text
+from .map_plot import catchment_map
 from .page import render_page
 from .page import table_html as page_table_html
+from .page_words import page_text
 from .recommend import recommend_classes
 from .seat_warnings import seat_warnings
 from .workbook import write_workbook
@@ -139,6 +143,36 @@ def _cards(report: Report) -> list[tuple[str, str]]:
             (text("distance_p95", lang), f"{distance.get('p95') or 0:.2f}")]
 
 
+#: Tables with more columns than this print on a landscape page.
+WIDE_TABLE_COLUMNS = 8
+
+
+def _table_section(title: str, frame: pd.DataFrame, table_html: Callable, lang: str,
+                   note: str = "") -> dict:
+    return {"title": title, "note": note, "table": table_html(frame, lang),
+            "wide": len(frame.columns) > WIDE_TABLE_COLUMNS}
+
+
+def _plot_sections(report: Report, schools: pd.DataFrame,
+                   map_caption: Callable[[str], str]) -> list[dict]:
+    lang, result = report.lang, report.result
+    sections: list[dict[str, str | None]] = [
+        {"id": "fill", "title": text("fill", lang), "image": plots.fill_by_school(schools, lang),
+         "caption": page_text("caption_fill", lang)},
+        {"id": "tiers", "title": text("tier_mix", lang),
+         "image": plots.tier_mix(result.assignments, tier_labels(result, lang), lang),
+         "caption": page_text("caption_tier", lang)},
+        {"id": "distance", "title": text("distance_plot", lang),
+         "image": plots.distance_histogram(result.assignments, lang),
+         "caption": page_text("caption_distance", lang)}]
+    image, source = catchment_map(schools, result.loaded.scenario.applicants,
+                                  result.loaded.scenario.folder, lang)
+    sections.append({"id": "map", "title": page_text("map_title", lang), "image": image,
+                     "caption": map_caption(source), "note": "" if image else
+                     page_text("map_none", lang)})
+    return sections
+
+
 def _sections(report: Report) -> list[dict]:
     lang, tables, result = report.lang, report.tables, report.result
     schools = tables["_schools"]
@@ -147,31 +181,35 @@ def _sections(report: Report) -> list[dict]:
     def table_html(frame: pd.DataFrame, lang: str) -> str:
         return page_table_html(frame, lang, tiers=tiers)
 
+    def map_caption(source: str) -> str:
+        where = page_text("zones_from_geojson" if source == "zones.geojson"
+                          else "zones_from_homes", lang)
+        return page_text("caption_map", lang).format(source=where)
+
     long = tables["metrics"][tables["metrics"]["by"] == "county"]
     county_metrics = long.pivot(index="group", columns="metric", values="value")[
         list(dict.fromkeys(long["metric"]))].rename_axis(columns=None).reset_index().rename(
         columns={"group": text("county", lang)})
-    sections = [
-        {"title": text("metrics", lang), "table": table_html(county_metrics, lang)},
-        {"title": text("fill", lang), "image": plots.fill_by_school(schools, lang)},
-        {"title": text("tier_mix", lang),
-         "image": plots.tier_mix(result.assignments, tier_labels(result, lang), lang)},
-        {"title": text("distance_plot", lang),
-         "image": plots.distance_histogram(result.assignments, lang)},
-        {"title": text("map", lang), "image": plots.surplus_map(schools, lang)},
-        {"title": text("ledger", lang), "table": table_html(tables["county ledger"], lang)},
-        {"title": text("surplus_plan", lang), "table": table_html(tables["surplus plan"], lang)},
-        {"title": text("idle", lang), "table": table_html(tables["idle surplus"], lang)},
-    ]
-    for key, title in (("fairness", "fairness"), ("recommendations", "recommendations")):
-        sections.append({"title": text(title, lang), "note": report.notes.get(key, ""),
-                         "table": table_html(tables[key], lang) if key in tables else ""})
     warnings = tables["warnings"]
-    sections.append({"title": text("warnings", lang),
-                     "table": table_html(warnings[warnings["level"] != ""], lang)})
+    sections = [{"id": "metrics", **_table_section(text("metrics", lang), county_metrics,
+                                                    table_html, lang)},
+                *_plot_sections(report, schools, map_caption),
+                *county_sections(result, schools, warnings, lang, table_html, map_caption)]
+    # the wide tables last, so they share landscape pages when printed
+    for key, title in (("surplus plan", "surplus_plan"), ("idle surplus", "idle"),
+                       ("county ledger", "ledger")):
+        sections.append(_table_section(text(title, lang), tables[key], table_html, lang))
+    for key, title in (("fairness", "fairness"), ("recommendations", "recommendations")):
+        if key in tables:
+            sections.append(_table_section(text(title, lang), tables[key], table_html, lang,
+                                           report.notes.get(key, "")))
+        else:
+            sections.append({"title": text(title, lang), "note": report.notes.get(key, "")})
+    sections.append({"id": "warnings", **_table_section(
+        text("warnings", lang), warnings[warnings["level"] != ""], table_html, lang)})
     if rounds.is_later_round(result):
-        sections[:0] = [{"title": rounds.TITLES[lang][key], "table": table_html(
-            tables["round summary" if key == "round" else key], lang)}
+        sections[:0] = [_table_section(rounds.TITLES[lang][key], tables[
+            "round summary" if key == "round" else key], table_html, lang)
             for key in ("round", "round schools", "round chains")]
     return sections
 
@@ -182,7 +220,8 @@ def write_reports(report: Report, folder: Path) -> None:
     meta = {"scenario": result.summary["scenario"], "policy": result.summary["policy"],
             "mechanism": value_label(result.summary["mechanism"], report.lang),
             "seed": result.summary["seed"], "verified": result.verified}
-    page = render_page(meta, _cards(report), _sections(report), report.lang)
+    page = render_page(meta, _cards(report), _sections(report), report.lang,
+                       decisions=decisions(result, report.tables["warnings"], report.lang))
     (folder / "report.html").write_text(page, encoding="utf-8")
     sheets = {name: frame for name, frame in report.tables.items()
               if not name.startswith("_") and name not in ("disclosure", "admitted", "counts")}
@@ -201,10 +240,19 @@ def write_report_csv(frame: pd.DataFrame, path: Path) -> None:
     write_csv(neutralise_frame(frame), path)
 
 
-def report_writer(lang: str = "zh") -> Callable[[RunResult, Path], None]:
-    """Extra writer for :func:`allocator.pipeline.write.write_run`."""
+def report_writer(lang: str = "zh", progress: Callable[[str], None] | None = None,
+                  ) -> Callable[[RunResult, Path], None]:
+    """Extra writer for :func:`allocator.pipeline.write.write_run`.
+
+    ``progress`` is called with a line of text as each step of the reports starts
+    (the tables, then the page, workbook and CSV files).
+    """
+    say = progress or (lambda step: None)
 
     def write(result: RunResult, staging: Path) -> None:
-        write_reports(build_report(result, lang), staging)
+        say("computing the report tables")
+        report = build_report(result, lang)
+        say("writing report.html, report.xlsx and the disclosure files")
+        write_reports(report, staging)
 
     return write

@@ -10,6 +10,7 @@ cluster (and identical to solving the whole roster as one problem).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -60,7 +61,8 @@ def _mask(size: int, positions: np.ndarray | None) -> np.ndarray:
 
 def run_province(folder: str | Path, out_dir: str | Path | None = None,
                  parallel: bool = True, scheduler: str | None = None, workers: int = 2,
-                 seed: int | None = None) -> dict[str, Any]:
+                 seed: int | None = None,
+                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Allocate every county of a roster; optionally write the run folder.
 
     Parameters
@@ -72,6 +74,8 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
     parallel : bool
         Counties in parallel on Dask (a LocalCluster of ``workers`` processes, or
         ``scheduler``); else one after another in this process.
+    progress : callable, optional
+        Called with a line of text as each step (and, serially, each county) starts.
 
     Returns
     -------
@@ -81,16 +85,24 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
     """
     if out_dir is not None:
         check_output_folder(out_dir, [folder])  # refuse before the work, not after
+    say = progress or (lambda step: None)
     clock = time.perf_counter()
     timings: dict[str, float] = {}
+    say("reading and validating the roster")
     loaded = load(folder, seed=seed)
     timings["load"] = time.perf_counter() - clock
     clock = time.perf_counter()
     parts = split_counties(loaded)
     timings["split"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    results = (_on_dask([p[3] for p in parts], scheduler, workers) if parallel
-               else [county_task(p[3]) for p in parts])
+    if parallel:
+        say(f"solving {len(parts)} counties on Dask")
+        results = _on_dask([p[3] for p in parts], scheduler, workers)
+    else:
+        results = []
+        for number, part in enumerate(parts, start=1):
+            say(f"solving county {part[0]} ({number} of {len(parts)})")
+            results.append(county_task(part[3]))
     timings["solve_counties"] = time.perf_counter() - clock
     assignments = _in_input_order([r[0] for r in results], [p[1] for p in parts])
     schools = _in_input_order([r[1] for r in results], [p[2] for p in parts])
@@ -106,6 +118,7 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
     if out_dir is not None:
         if not verified:
             raise VerificationFailed(_failed_checks(parts, results))
+        say("writing the run folder")
         _write(Path(out_dir), assignments, schools, summary, manifest, inputs=[folder])
     return {"assignments": assignments, "schools": schools, "summary": summary,
             "manifest": manifest}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,7 +68,8 @@ def solve_prepared(prepared: PreparedScenario, base: CompiledProblem | None = No
 
 
 def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | None = None,
-                      warm: bool = True, progress: Progress | None = None) -> list[ScenarioRun]:
+                      warm: bool = True, progress: Progress | None = None,
+                      extra_writers: Sequence[Callable] = ()) -> list[ScenarioRun]:
     """Run the named scenarios of a scenario file; write ``out_dir/<name>/`` for each.
 
     Parameters
@@ -83,6 +84,9 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
         Reuse the base's compiled problem for capacity and catchment what-ifs.
     progress : callable, optional
         Called with a line of text as each scenario starts.
+    extra_writers : sequence of callables
+        Further writers of each run folder (``(result, staging)``), such as the
+        reports' (:func:`allocator.reports.writer.report_writer`).
 
     Raises
     ------
@@ -105,7 +109,7 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
             try:
                 folder: Path | None = write_run(
                     result, Path(out_dir) / name,
-                    extra_writers=[inputs_writer(prepared[name].loaded)])
+                    extra_writers=[inputs_writer(prepared[name].loaded), *extra_writers])
             except VerificationFailed:
                 folder = None  # a failed run writes no folder; the caller reports it
             runs.append(ScenarioRun(name, result, folder, used_warm))

@@ -51,9 +51,30 @@ def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_un
         return empty, empty, empty, np.zeros(0)
     arcs = tuple(np.concatenate(parts) for parts in zip(*out, strict=True))
     # blocks come unit by unit; callers index arcs by applicant (arc_start), so
-    # interleave the units: a stable sort keeps each applicant's best-first order
-    order = np.argsort(arcs[0], kind="stable")
-    return tuple(values[order] for values in arcs)
+    # interleave the units, keeping each applicant's best-first order
+    destination = _applicant_order(arcs[0])
+    ordered = []
+    for values in arcs:
+        placed = np.empty_like(values)
+        placed[destination] = values
+        ordered.append(placed)
+    return tuple(ordered)
+
+
+def _applicant_order(applicant: np.ndarray) -> np.ndarray:
+    """Where each arc goes when arcs are ordered by applicant, keeping their order inside.
+
+    Each applicant's arcs are contiguous (an applicant is in one block), so this is
+    a counting sort: the applicant's first slot plus the arc's offset in its run,
+    the same result as a stable sort without sorting.
+    """
+    count = len(applicant)
+    run = np.ones(count, dtype=bool)
+    run[1:] = applicant[1:] != applicant[:-1]
+    run_start = np.maximum.accumulate(np.where(run, np.arange(count), 0))
+    per_applicant = np.bincount(applicant, minlength=int(applicant.max(initial=-1)) + 1)
+    first_slot = np.cumsum(per_applicant) - per_applicant
+    return first_slot[applicant] + (np.arange(count) - run_start)
 
 
 def _group_positions(codes: np.ndarray, mask: np.ndarray | None) -> dict[int, np.ndarray]:

@@ -24,3 +24,24 @@ def test_merge_equals_a_stable_sort_of_the_concatenation(first, second):
     for name in a:
         np.testing.assert_array_equal(merged[name], together[name][order])
         assert merged[name].dtype == together[name].dtype
+
+
+@settings(max_examples=200, deadline=None)
+@given(blocks=st.lists(st.lists(st.tuples(st.integers(0, 30), st.integers(1, 4)), max_size=6),
+                       max_size=5))
+def test_applicant_order_equals_a_stable_sort(blocks):
+    # arcs as nearest_overflow builds them: block by block, each block's applicants ascending
+    # and distinct from other blocks', each applicant's arcs contiguous
+    from allocator.problem.overflow import _applicant_order
+
+    seen, applicant = set(), []
+    for block in blocks:
+        for who, arcs in sorted({w: a for w, a in block if w not in seen}.items()):
+            applicant.extend([who] * arcs)
+        seen.update(w for w, _ in block)
+    applicant = np.array(applicant, dtype=np.int64)
+    destination = _applicant_order(applicant)
+    order = np.argsort(applicant, kind="stable")
+    placed = np.empty(len(applicant), dtype=np.int64)
+    placed[destination] = np.arange(len(applicant))
+    np.testing.assert_array_equal(placed, order)

@@ -33,9 +33,27 @@ class Catchments:
     applicant_zones: dict[str, np.ndarray]
 
     def serves(self, school: np.ndarray, zone: np.ndarray) -> np.ndarray:
-        """Whether ``school[i]`` serves ``zone[i]`` (zone -1 is never served)."""
-        keys = school.astype(np.int64) * self.zone_count + zone
-        return in_sorted(keys, self.pair_keys) & (zone >= 0)
+        """Whether ``school[i]`` serves ``zone[i]`` (zone -1 is never served).
+
+        A zone is served by a few schools, so each arc's school is compared with
+        the (padded) schools of its zone, which is much cheaper than a binary
+        search of millions of keys; zones with many schools use the search.
+        """
+        per_zone = np.diff(self.zone_school_start)
+        widest = int(per_zone.max(initial=0))
+        if widest > _PADDED_LIMIT or len(zone) < 4 * self.zone_count:
+            keys = school.astype(np.int64) * self.zone_count + zone
+            return in_sorted(keys, self.pair_keys) & (zone >= 0)
+        padded = np.full((self.zone_count + 1, max(widest, 1)), -1, dtype=np.int64)
+        zone_of = np.repeat(np.arange(self.zone_count), per_zone)
+        slot = np.arange(len(self.zone_schools)) - self.zone_school_start[zone_of]
+        padded[zone_of, slot] = self.zone_schools
+        rows = padded[np.where(zone >= 0, zone, self.zone_count)]  # -1 zone: the empty row
+        return (rows == school.astype(np.int64)[:, None]).any(axis=1)
+
+
+#: Zones served by more schools than this are looked up by binary search instead.
+_PADDED_LIMIT = 16
 
 
 def unique_sorted(values: np.ndarray) -> np.ndarray:

@@ -1,0 +1,31 @@
+"""Catchment membership by the padded zone table equals the binary search it replaced."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocator.policy.catchments import Catchments, in_sorted, unique_sorted
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), zones=st.integers(1, 8), schools=st.integers(1, 10),
+       widest=st.integers(1, 20))
+def test_serves_equals_the_search_over_pair_keys(seed, zones, schools, widest):
+    rng = np.random.default_rng(seed)
+    pairs = [(school, zone) for zone in range(zones)
+             for school in rng.choice(schools, size=min(widest, schools), replace=False)
+             if rng.random() < 0.7]
+    school_position = np.array([p[0] for p in pairs], dtype=np.int64)
+    codes = np.array([p[1] for p in pairs], dtype=np.int64)
+    order = np.lexsort((school_position, codes))
+    catchments = Catchments(
+        zones, unique_sorted(school_position * zones + codes),
+        np.searchsorted(codes[order], np.arange(zones + 1)).astype(np.int64),
+        school_position[order], {})
+    arcs = 50 * zones  # enough arcs to take the padded path
+    school = rng.integers(0, schools, arcs)
+    zone = rng.integers(-1, zones, arcs)
+    expected = in_sorted(school * zones + zone, catchments.pair_keys) & (zone >= 0)
+    np.testing.assert_array_equal(catchments.serves(school, zone), expected)

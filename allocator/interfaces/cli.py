@@ -14,7 +14,7 @@ from rich.table import Table
 
 from allocator import __version__
 from allocator.interfaces.choices import LANGUAGE_METAVAR, LOG_LEVELS, MECHANISM_METAVAR, metavar
-from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
 from allocator.interfaces.progress import log_step
 from allocator.model.problems import InputError
 
@@ -75,10 +75,7 @@ def print_warnings(warnings: Iterable[object]) -> None:
 
 
 def _report_input_error(error: InputError) -> None:
-    for problem in error.problems:
-        print(str(problem), file=sys.stderr)
-    err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was written."
-              "[/bold red]")
+    report_input_problems(error)
 
 
 @app.command()

@@ -9,7 +9,6 @@ an audit that finds a difference.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -17,7 +16,7 @@ import typer
 from rich.console import Console
 
 from allocator.interfaces.choices import MECHANISM_METAVAR
-from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
 from allocator.model.problems import InputError
 
 EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_REFUSED = 1, 2, 3
@@ -46,10 +45,7 @@ def _engine(url: str):
 
 
 def _invalid(error: InputError) -> typer.Exit:
-    for problem in error.problems:
-        print(str(problem), file=sys.stderr)
-    err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was written."
-              "[/bold red]")
+    report_input_problems(error)
     return typer.Exit(EXIT_INVALID_INPUT)
 
 

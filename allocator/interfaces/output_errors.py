@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import typer
 
+from allocator.model.problems import InputError
 from allocator.pipeline.output_folder import OutputFolderRefused, VerificationFailed
 
 EXIT_INVALID_INPUT = 2
@@ -29,6 +30,20 @@ def reported_output_errors() -> Iterator[None]:
     except VerificationFailed as failed:
         print(describe_failed_checks(failed.failed), file=sys.stderr)
         raise typer.Exit(EXIT_FAILURE) from None
+
+
+def report_input_problems(error: InputError) -> None:
+    """Print every problem of ``error`` (``file:row:column: message``) and a closing line.
+
+    Every command reports invalid input this way, then exits 2 (nothing is written).
+    """
+    from rich.console import Console
+
+    for problem in error.problems:
+        print(str(problem), file=sys.stderr)
+    Console(stderr=True, highlight=False).print(
+        f"[bold red]{len(error.problems)} problem(s) in the input; nothing was written."
+        "[/bold red]")
 
 
 def describe_failed_checks(failed: list[dict]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from allocator.interfaces.choices import LANGUAGE_METAVAR
-from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
 from allocator.model.problems import InputError
 
 EXIT_INVALID_INPUT = 2
@@ -48,10 +47,7 @@ def reconcile(
             result = reconcile_run(load_inputs(run_dir, enrolled, roll))
             written = write_reconciliation(result, out_dir, lang, inputs)
     except InputError as error:
-        for problem in error.problems:
-            print(str(problem), file=sys.stderr)
-        err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was "
-                  "written.[/bold red]")
+        report_input_problems(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     if not quiet:
         _print_summary(result.summary, written)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from allocator.interfaces.output_errors import reported_output_errors
+from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
 from allocator.model.problems import InputError
 
 EXIT_INVALID_INPUT = 2
@@ -57,10 +56,7 @@ def zoning(
             engine = {name: engine_figures(run) for name, run in run_engine(result).items()}
             written = write_zoning(result, engine, out_dir, lang)
     except InputError as error:
-        for problem in error.problems:
-            print(str(problem), file=sys.stderr)
-        err.print(f"[bold red]{len(error.problems)} problem(s) in the input; nothing was "
-                  "written.[/bold red]")
+        report_input_problems(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     _print(written)
 

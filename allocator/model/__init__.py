@@ -3,6 +3,8 @@
 No policy and no solver lives here; everything above imports from this layer.
 """
 
+from allocator.model.lazy_exports import lazy_getattr
+
 #: Exported name -> module defining it; imported lazily by :func:`__getattr__`.
 _EXPORTS = {
     "InputError": "allocator.model.problems",
@@ -15,11 +17,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    """Import an exported name on first use (``allocator --help`` stays light)."""
-    import importlib
-
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -1,5 +1,7 @@
 """Pipeline layer: the main job from scenario folder to run folder."""
 
+from allocator.model.lazy_exports import lazy_getattr
+
 #: Exported name -> module defining it; imported lazily by :func:`__getattr__`.
 _EXPORTS = {
     "LoadedScenario": "allocator.pipeline.load",
@@ -10,11 +12,4 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    """Import an exported name on first use (``allocator --help`` stays light)."""
-    import importlib
-
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from allocator.model import outputs, study_outputs
 from allocator.model.problems import InputError
 from allocator.policy.lottery import lottery_draws, lottery_numbers
 from allocator.scenarios import read_scenario_file, run_scenario_file, run_sweep, write_sweep
@@ -185,6 +186,11 @@ def test_the_sweep_reports_the_season_for_both_lotteries(small_county, tmp_path)
     written = write_sweep(result, tmp_path / "sweep")
     names = {item.name for item in written}
     assert {"season.csv", "season_expected.csv", "season.png"} <= names
+    for name in ("season.csv", "season_expected.csv"):  # documented like every column
+        headers = list(pd.read_csv(tmp_path / "sweep" / name, nrows=0).columns)
+        assert outputs.undocumented(name, headers, None, study_outputs.SWEEP_FOLDER) == []
+    documented = {described.name for described in study_outputs.SWEEP_FOLDER}
+    assert {path.name for path in (tmp_path / "sweep").iterdir()} <= documented
     expected = pd.read_csv(tmp_path / "sweep" / "season_expected.csv")
     assert tuple(expected.columns) == EXPECTED_COLUMNS
     moves = expected[(expected["metric"] == "moves") & (expected["lottery"] == "same")]
@@ -199,3 +205,16 @@ def test_a_first_round_of_a_season_is_an_ordinary_run(small_county, tmp_path):
     runs = {run.name: run for run in run_scenario_file(path, tmp_path / "out")}
     first = Path(runs["season"].first_round) / "assignments.csv"
     assert first.read_bytes() == (runs["baseline"].folder / "assignments.csv").read_bytes()
+
+
+def test_the_sweep_command_prints_the_expected_season(small_county, tmp_path):
+    from typer.testing import CliRunner
+
+    from allocator.interfaces.cli import app
+
+    path = write_file(tmp_path, SEASON_FILE.format(base=small_county, lottery="same"))
+    result = CliRunner().invoke(app, ["sweep", str(path), "--seeds", "2", "--workers", "1",
+                                      "--out", str(tmp_path / "sweep")])
+    assert result.exit_code == 0, result.output
+    assert "season: expected over seeds" in result.output
+    assert (tmp_path / "sweep" / "season_expected.csv").is_file()

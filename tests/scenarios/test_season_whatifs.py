@@ -23,7 +23,7 @@ from allocator.scenarios.season_sweep import EXPECTED_COLUMNS, SEASON_COLUMNS
 from allocator.scenarios.spec import Season, SeasonRate
 from allocator.synthetic import generate_county
 
-from .conftest import write_file
+from .conftest import ROOT, write_file
 
 SEASON_FILE = """\
 base: {base}
@@ -218,3 +218,19 @@ def test_the_sweep_command_prints_the_expected_season(small_county, tmp_path):
     assert result.exit_code == 0, result.output
     assert "season: expected over seeds" in result.output
     assert (tmp_path / "sweep" / "season_expected.csv").is_file()
+
+
+def test_the_bundled_season_file_runs_and_the_migrant_season_is_logged(tmp_path):
+    """The example of docs/season-what-ifs.md: scenarios/demo-county-season.yaml."""
+    path = ROOT / "scenarios" / "demo-county-season.yaml"
+    assert "scenarios/demo-county-season.yaml" in (ROOT / "docs" / "season-what-ifs.md").read_text(
+        encoding="utf-8")
+    runs = {run.name: run for run in run_scenario_file(path, tmp_path / "out",
+                                                       only=["migrant_season"])}
+    run = runs["migrant_season"]
+    assert run.folder is not None and run.result.verified
+    block = run.result.summary["round"]
+    assert block["lottery"] == "reversed" and block["late_applicants"] > 0
+    changes = run.result.manifest["what_if"]["changes"]
+    assert "season.declines.category=migrant: 0 -> 0.2 of placed applicants decline" in changes
+    assert "season.declines.all: 0 -> 0.1 of placed applicants decline" in changes

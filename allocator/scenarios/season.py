@@ -21,6 +21,7 @@ from allocator.pipeline.after import LaterRoundResult, run_after, write_moves
 from allocator.pipeline.relocate import INPUTS_FOLDER, inputs_writer
 from allocator.pipeline.run import RunResult
 from allocator.pipeline.write import write_csv, write_run
+from allocator.scenarios.build import PreparedScenario
 from allocator.scenarios.season_draws import draw_late_applicants, draw_responses
 from allocator.scenarios.spec import Season
 
@@ -100,8 +101,8 @@ def run_later_round(scenario_folder: Path, first_round: Path, season: Season, se
     return run_after(folder, first_round, lottery, seed=seed)
 
 
-def write_season(prepared: Any, first: RunResult, out_dir: Path) -> tuple[Path, RunResult,
-                                                                        Path | None]:
+def write_season(prepared: PreparedScenario, first: RunResult,
+                 out_dir: Path) -> tuple[Path, RunResult, Path | None]:
     """Write the first round, run and write the later round (CONTRACT.md run folders).
 
     Returns
@@ -117,7 +118,8 @@ def write_season(prepared: Any, first: RunResult, out_dir: Path) -> tuple[Path, 
     """
     from allocator.pipeline.output_folder import VerificationFailed
 
-    season: Season = prepared.merged.season
+    season = prepared.merged.season
+    assert season is not None, "write_season runs scenarios with a season only"
     first_folder = write_run(first, first_round_folder(out_dir, prepared.name),
                              extra_writers=[inputs_writer(prepared.loaded)])
     with tempfile.TemporaryDirectory(prefix="allocator-season-") as work:

@@ -53,8 +53,8 @@ MOVERS = OutputFile("movers.csv", "结果变化的儿童", description=(
       for when, when_zh, where in (("before", "对比前", "in the reference run"),
                                    ("after", "对比后", "in the compared run"))),
     OutputColumn("why", "text", "变化原因", "plan changed at S; priority tier changed: a -> "
-                 "b; new applicant (demand change); chain: a seat was freed or taken by "
-                 "others' moves"),
+                 "b; new applicant (demand change); late applicant (later round); declined its "
+                 "seat (later round); chain: a seat was freed or taken by others' moves"),
     OutputColumn("reason", "text", "说明", "the reason sentence of the compared run"),
 ))
 

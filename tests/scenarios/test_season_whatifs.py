@@ -234,3 +234,24 @@ def test_the_bundled_season_file_runs_and_the_migrant_season_is_logged(tmp_path)
     changes = run.result.manifest["what_if"]["changes"]
     assert "season.declines.category=migrant: 0 -> 0.2 of placed applicants decline" in changes
     assert "season.declines.all: 0 -> 0.1 of placed applicants decline" in changes
+
+
+def test_compare_says_who_declined_and_who_arrived_late(small_county, tmp_path):
+    """A declined child did not move in a chain, and a late twin is not a demand change."""
+    from allocator.model.vocabulary import why_text
+    from allocator.scenarios import compare_runs
+
+    path = write_file(tmp_path, SEASON_FILE.format(base=small_county, lottery="same")
+                      + "  baseline: []\n")
+    runs = {run.name: run for run in run_scenario_file(path, tmp_path / "out")}
+    movers = compare_runs([runs["baseline"].folder, runs["season"].folder]).movers
+    later = pd.read_csv(runs["season"].folder / "assignments.csv", dtype=str,
+                        keep_default_na=False).set_index("applicant_id")
+    why = movers.set_index("applicant_id")["why"]
+    declined = later.index[later["status"] == "declined"]
+    late = later.index[later["late"] == "true"]
+    assert len(declined) and len(late)
+    assert (why[declined] == "declined its seat (later round)").all()
+    assert (why[late] == "late applicant (later round)").all()
+    for text in ("declined its seat (later round)", "late applicant (later round)"):
+        assert why_text(text, "zh") != text  # comparison.html reads in Chinese too

@@ -77,6 +77,9 @@ def scenarios(
                       f"{counts['first_choice']:,}", f"{counts['surplus_seats']:,}",
                       "yes" if run.result.verified else "NO")
     out.print(table)
+    for run in runs:
+        if run.first_round is not None:
+            out.print(f"{run.name}: later round after the first round in {run.first_round}")
     if not all(run.result.verified for run in runs):
         from allocator.interfaces.output_errors import describe_failed_checks
 
@@ -132,6 +135,17 @@ def _table(title: str, frame) -> Table:
     return frame_table(title, frame, out.width)
 
 
+def _season_means(result):
+    """Expected moves, newly placed, declined and idle seats by scenario and lottery."""
+    from allocator.scenarios.season_sweep import expected_season
+
+    expected = expected_season(result.season)
+    shown = expected[expected["metric"].isin(["moves", "newly_placed", "declined",
+                                              "idle_seats"])]
+    return (shown.pivot_table(index=["scenario", "lottery"], columns="metric", values="mean")
+            .round(2).reset_index())
+
+
 def sweep(
     file: Annotated[Path, typer.Argument(help="scenario file (YAML)")],
     seeds: Annotated[int, typer.Option(help="number of lottery seeds per scenario")],
@@ -167,6 +181,8 @@ def sweep(
         out.print(f"wrote {path}")
     summary = result.runs.groupby("scenario")[["placed", "first_choice", "distance_km_mean"]]
     out.print(_table("mean over seeds", summary.mean().round(2).reset_index()))
+    if not result.season.empty:
+        out.print(_table("season: expected over seeds (later round)", _season_means(result)))
     for failure in result.failures.itertuples():
         err.print(f"[bold red]failed:[/bold red] scenario {failure.scenario}, seed "
                   f"{failure.seed}: {failure.error}")

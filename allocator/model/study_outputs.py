@@ -53,8 +53,8 @@ MOVERS = OutputFile("movers.csv", "结果变化的儿童", description=(
       for when, when_zh, where in (("before", "对比前", "in the reference run"),
                                    ("after", "对比后", "in the compared run"))),
     OutputColumn("why", "text", "变化原因", "plan changed at S; priority tier changed: a -> "
-                 "b; new applicant (demand change); chain: a seat was freed or taken by "
-                 "others' moves"),
+                 "b; new applicant (demand change); late applicant (later round); declined its "
+                 "seat (later round); chain: a seat was freed or taken by others' moves"),
     OutputColumn("reason", "text", "说明", "the reason sentence of the compared run"),
 ))
 
@@ -139,8 +139,53 @@ SWEEP_APPLICANTS_CSV = OutputFile(
 SWEEP_PLOT = OutputFile("sweep.png", "概率分布图", description=(
     "histogram of each child's probability of a catchment school, and fill by school"))
 
+_LOTTERY = OutputColumn("lottery", "choice", "递补轮次序", "the later round's lottery order: "
+                       "same (as published) or reversed", ("same", "reversed"))
+
+#: The metrics of a season what-if's later round (``summary.json`` ``round`` block).
+SEASON_METRIC_COLUMNS: tuple[OutputColumn, ...] = tuple(
+    OutputColumn(name, "integer", zh, text) for name, zh, text in (
+        ("seats_freed", "放弃释放的学位", "seats freed by declines"),
+        ("declined", "放弃人数", "applicants who declined this round"),
+        ("waiting_responses", "确认并候补人数", "seat holders who accepted and wait"),
+        ("moves", "递补调整人数", "seat holders moved to a school they rank higher"),
+        ("newly_placed", "新录取人数", "children without a seat before who now hold one"),
+        ("late_applicants", "补录报名人数", "late applicants"),
+        ("late_applicants_placed", "补录录取人数", "late applicants placed"),
+        ("still_waiting", "仍在候补人数", "children still waiting for a higher choice"),
+        ("unplaced", "未录取人数", "children without a seat after the round"),
+        ("idle_seats", "空余学位", "seats left empty after the round"),
+        ("chains", "空位链条数", "vacancy chains (moves.csv)"),
+        ("longest_chain", "最长链条", "moves in the longest vacancy chain")))
+
+SWEEP_SEASON = OutputFile("season.csv", "招生季模拟", description=(
+    "season what-ifs only: one row per scenario, seed and lottery order of the later round"),
+    columns=(
+    _SCENARIO, _SEED, _LOTTERY, *SEASON_METRIC_COLUMNS,
+    OutputColumn("verified", "boolean", "校验通过", "every required check of the later round "
+                 "passed"),
+))
+
+SWEEP_SEASON_EXPECTED = OutputFile("season_expected.csv", "招生季期望值", description=(
+    "season what-ifs only: per scenario, lottery order and metric, the expectation over seeds"),
+    columns=(
+    _SCENARIO, _LOTTERY,
+    OutputColumn("metric", "choice", "指标", "a metric of season.csv",
+                 tuple(column.name for column in SEASON_METRIC_COLUMNS)),
+    OutputColumn("seeds", "integer", "种子数", "seeds averaged"),
+    OutputColumn("mean", "number", "平均", "mean over seeds (the expected value)"),
+    OutputColumn("std", "number", "标准差", "standard deviation over seeds"),
+    OutputColumn("min", "number", "最低", "lowest over seeds"),
+    OutputColumn("max", "number", "最高", "highest over seeds"),
+))
+
+SWEEP_SEASON_PLOT = OutputFile("season.png", "招生季模拟图", description=(
+    "season what-ifs only: expected moves, newly placed, declined and idle seats, same "
+    "against reversed lottery, with the standard deviation over seeds"))
+
 #: Every file ``allocator sweep ... --out`` writes (``applicants.csv`` instead of the
-#: Parquet file without pyarrow).
+#: Parquet file without pyarrow; the season files only for season what-ifs).
 SWEEP_FOLDER: tuple[OutputFile, ...] = (
     SWEEP_RUNS, SWEEP_SCHOOLS, SWEEP_FAILURES, CATCHMENT_PROBABILITY, SCHOOL_FILL,
-    SWEEP_APPLICANTS, SWEEP_APPLICANTS_CSV, SWEEP_PLOT, OUTPUT_MARKER)
+    SWEEP_APPLICANTS, SWEEP_APPLICANTS_CSV, SWEEP_PLOT, SWEEP_SEASON, SWEEP_SEASON_EXPECTED,
+    SWEEP_SEASON_PLOT, OUTPUT_MARKER)

@@ -342,6 +342,9 @@ _WHY_PARTS: tuple[tuple[str, str], ...] = (
     (r"plan changed at (\S+)", r"\1 招生计划变化"),
     (r"priority tier changed: (\w+) -> (\w+)", "录取类别变化：{1} → {2}"),
     (r"new applicant \(demand change\)", "新增报名（需求变化）"),
+    (r"applicant removed \(demand change\)", "报名减少（需求变化）"),
+    (r"late applicant \(later round\)", "补录报名（递补轮次）"),
+    (r"declined its seat \(later round\)", "放弃学位（递补轮次）"),
     (r"chain: a seat was freed or taken by others' moves", "连锁变化：他人变动腾出或占用了学位"),
 )
 

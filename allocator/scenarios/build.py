@@ -25,6 +25,7 @@ from allocator.policy.config import Policy
 from allocator.policy.loader import deep_merge, resolve_policy
 from allocator.scenarios.apply import apply_demand, apply_schools, zone_list
 from allocator.scenarios.merge import MergedScenario, merge_scenario
+from allocator.scenarios.season_draws import season_log
 from allocator.scenarios.spec import ScenarioFile
 from allocator.solvers.registry import MECHANISMS
 
@@ -64,7 +65,7 @@ class PreparedScenario:
                             if path.is_file()},
             "overrides": list(self.merged.overrides),
             "merge_order": "kinds: seed, mechanism, policy, new_schools, close_schools, "
-                           "catchments, capacity, demand",
+                           "catchments, capacity, demand, season",
             "changes": list(self.changes),
         }}
 
@@ -187,6 +188,14 @@ def check_against_base(scenario_file: ScenarioFile, base: BaseTables, merged: Me
         if demand.county is not None and demand.county not in counties:
             report(f"demand.{demand.selector}", ("demand", str(index), "county"),
                    f"unknown county '{demand.county}'")
+    season = merged.season
+    for kind in ("declines", "late_applicants") if season is not None else ():
+        for index, rate in enumerate(getattr(season, kind)):
+            key, path = f"season.{kind}.{rate.selector}", ("season", kind, str(index))
+            if rate.zone is not None and rate.zone not in zones:
+                report(key, (*path, "zone"), f"unknown zone '{rate.zone}'")
+            if rate.county is not None and rate.county not in counties:
+                report(key, (*path, "county"), f"unknown county '{rate.county}'")
 
 
 def _build(scenario_file: ScenarioFile, base: BaseTables, merged: MergedScenario,
@@ -204,6 +213,8 @@ def _build(scenario_file: ScenarioFile, base: BaseTables, merged: MergedScenario
     schools, applicants = apply_schools(base.schools, base.applicants, merged,
                                         dict(policy.class_size), log)
     applicants = apply_demand(applicants, merged.demand, int(base.settings["seed"]), log)
+    if merged.season is not None:
+        log.extend(season_log(merged.season))
     _write_folder(folder, settings, schools, applicants, base, merged.policy)
     try:
         loaded = load(folder)

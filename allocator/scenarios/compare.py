@@ -134,7 +134,8 @@ def movers_table(reference: RunFolder, other: RunFolder) -> pd.DataFrame:
         differs |= joined[f"{column}_before"].fillna("-") != joined[f"{column}_after"].fillna("-")
     moved = joined[differs].copy()
     plan_changed = _plan_changed(reference, other)
-    moved["why"] = [_why(row, plan_changed) for row in moved.itertuples()]
+    late = _late_applicants(other)
+    moved["why"] = [_why(row, plan_changed, late) for row in moved.itertuples()]
     moved = moved.reset_index()
     moved.insert(0, "run", other.name)
     keep = ["run", "applicant_id", "county_before", "school_id_before", "school_id_after",
@@ -150,13 +151,23 @@ def _plan_changed(reference: RunFolder, other: RunFolder) -> set[str]:
     return set(joined.index[joined["before"].fillna("") != joined["after"].fillna("")])
 
 
-def _why(row, plan_changed: set[str]) -> str:
+def _late_applicants(run: RunFolder) -> set[str]:
+    """Ids of the late applicants of a later round (none in a first round)."""
+    if "late" not in run.assignments.columns:
+        return set()
+    return set(run.assignments.loc[run.assignments["late"] == "true", "applicant_id"])
+
+
+def _why(row, plan_changed: set[str], late: set[str] = frozenset()) -> str:
     """A short explanation of one applicant's change."""
     before, after = row.school_id_before, row.school_id_after
     if pd.isna(before) and pd.isna(row.status_before):
-        return "new applicant (demand change)"
+        return ("late applicant (later round)" if row.Index in late
+                else "new applicant (demand change)")
     if pd.isna(row.status_after):
         return "applicant removed (demand change)"
+    if row.status_after == "declined" and row.status_before != "declined":
+        return "declined its seat (later round)"
     if row.tier_name_before != row.tier_name_after and before == after:
         return f"priority tier changed: {row.tier_name_before} -> {row.tier_name_after}"
     if after in plan_changed or before in plan_changed:

@@ -9,7 +9,9 @@ is a conflict and is refused, as is any change that refers to a school another
 override closes. Without conflicts the order of overrides cannot matter, so the
 changes are then applied in one fixed order of kinds: seed and mechanism, policy
 options, new schools, closed schools, catchment edits, capacity, demand (demand
-changes in the order listed).
+changes in the order listed), and last the season (``season.<key>``,
+``season.declines.<selector>``, ``season.late_applicants.<selector>``), which
+acts after the first round: responses are drawn and a later round is run.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from allocator.scenarios.spec import (
     NewSchool,
     ScenarioFile,
     SchoolClosure,
+    Season,
     ZoneChange,
 )
 
 #: Kinds of override, in the order they are applied.
 KIND_ORDER: tuple[str, ...] = ("seed", "mechanism", "policy", "new_schools", "close_schools",
-                               "catchments", "capacity", "demand")
+                               "catchments", "capacity", "demand", "season")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class MergedScenario:
     catchments: dict[str, ZoneChange] = field(default_factory=dict)
     capacity: dict[str, CapacityChange] = field(default_factory=dict)
     demand: tuple[DemandChange, ...] = ()
+    season: Season | None = None
     owners: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -103,14 +107,38 @@ def merge_scenario(scenario_file: ScenarioFile, name: str,
         for index, change in enumerate(override.demand):
             if claim(f"demand.{change.selector}", override_name, "demand", index):
                 merged["demand"].append(change)
+        if override.season is not None:
+            _merge_season(override.season, override_name, claim, merged.setdefault("season", {}))
     result = MergedScenario(name=name, overrides=listed, seed=merged.get("seed"),
                             mechanism=merged.get("mechanism"), policy=merged["policy"],
                             new_schools=merged["new_schools"],
                             close_schools=merged["close_schools"],
                             catchments=merged["catchments"], capacity=merged["capacity"],
-                            demand=tuple(merged["demand"]), owners=owners)
+                            demand=tuple(merged["demand"]),
+                            season=_season(merged.get("season")), owners=owners)
     _check_closed_references(scenario_file, result, problems)
     return result
+
+
+def _merge_season(season: Season, override: str, claim: Any,
+                  merged: dict[str, Any]) -> None:
+    """Claim the season's keys one by one, so two overrides may share a season."""
+    for key in ("waits", "lottery", "seed"):
+        value = getattr(season, key)
+        if value is not None and claim(f"season.{key}", override, "season", key):
+            merged[key] = value
+    for kind in ("declines", "late_applicants"):
+        for index, rate in enumerate(getattr(season, kind)):
+            if claim(f"season.{kind}.{rate.selector}", override, "season", kind, index):
+                merged.setdefault(kind, []).append(rate)
+
+
+def _season(merged: dict[str, Any] | None) -> Season | None:
+    """The merged season, or None when no override has one."""
+    if merged is None:
+        return None
+    return Season(**{key: tuple(value) if isinstance(value, list) else value
+                     for key, value in merged.items()})
 
 
 def _clashing_key(key: str, owners: dict[str, str]) -> str | None:

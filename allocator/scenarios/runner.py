@@ -16,6 +16,7 @@ from allocator.pipeline.write import write_run
 from allocator.problem.compile import compile_problem
 from allocator.problem.compiled import CompiledProblem
 from allocator.scenarios.build import PreparedScenario, prepare_scenarios
+from allocator.scenarios.season import first_round_folder, write_season
 from allocator.scenarios.spec import read_scenario_file
 from allocator.scenarios.warm import warm_problem
 from allocator.solvers.registry import Mechanism
@@ -33,6 +34,7 @@ class ScenarioRun:
     result: RunResult
     folder: Path | None
     warm: bool
+    first_round: Path | None = None
 
 
 def allocate(problem: CompiledProblem, mechanism: Mechanism) -> Allocation:
@@ -99,6 +101,7 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
     inputs = [Path(path), scenario_file.base_folder]
     for name in names:  # every folder may be replaced, or none is written
         check_output_folder(Path(out_dir) / name, inputs)
+        check_output_folder(first_round_folder(Path(out_dir), name), inputs)
     runs: list[ScenarioRun] = []
     with tempfile.TemporaryDirectory(prefix="allocator-whatif-") as work:
         prepared = prepare_scenarios(scenario_file, names, Path(work))
@@ -106,14 +109,29 @@ def run_scenario_file(path: str | Path, out_dir: str | Path, only: list[str] | N
         for name in names:
             say(f"running scenario {name}")
             result, used_warm = solve_prepared(prepared[name], base, warm)
-            try:
-                folder: Path | None = write_run(
-                    result, Path(out_dir) / name,
-                    extra_writers=[inputs_writer(prepared[name].loaded), *extra_writers])
-            except VerificationFailed:
-                folder = None  # a failed run writes no folder; the caller reports it
-            runs.append(ScenarioRun(name, result, folder, used_warm))
+            runs.append(_write_scenario(prepared[name], result, Path(out_dir), used_warm, say,
+                                        extra_writers))
     return runs
+
+
+def _write_scenario(prepared: PreparedScenario, result: RunResult, out_dir: Path,
+                    used_warm: bool, say: Progress,
+                    extra_writers: Sequence[Callable] = ()) -> ScenarioRun:
+    """One run folder; for a season, the first round's and the later round's.
+
+    ``extra_writers`` (the reports, when asked for) are written with a plain
+    scenario's run folder; a season's two folders are written without them.
+    """
+    try:
+        if prepared.merged.season is None:
+            folder = write_run(result, out_dir / prepared.name,
+                               extra_writers=[inputs_writer(prepared.loaded), *extra_writers])
+            return ScenarioRun(prepared.name, result, folder, used_warm)
+        say(f"running the later round of {prepared.name}")
+        first, later, later_folder = write_season(prepared, result, out_dir)
+        return ScenarioRun(prepared.name, later, later_folder, used_warm, first_round=first)
+    except VerificationFailed:  # a failed run writes no folder; the caller reports it
+        return ScenarioRun(prepared.name, result, None, used_warm)
 
 
 def _base_problem(prepared: dict[str, PreparedScenario]) -> CompiledProblem | None:

@@ -114,6 +114,50 @@ class DemandChange(Strict):
         return ",".join(parts)
 
 
+class SeasonRate(Strict):
+    """A rate for the applicants matching every given selector (none given: everyone)."""
+
+    category: str | None = Field(None, description="category tag or 'migrant'")
+    zone: str | None = Field(None, description="residence zone (else hukou zone)")
+    county: str | None = Field(None, description="county")
+    rate: float = Field(ge=0, le=1, description="0.1 = one child in ten")
+
+    @model_validator(mode="after")
+    def _known_category(self) -> SeasonRate:
+        if self.category is not None and self.category not in DEMAND_CATEGORIES:
+            raise ValueError(f"unknown category '{self.category}'; choose from "
+                             f"{', '.join(DEMAND_CATEGORIES)}")
+        return self
+
+    @property
+    def selector(self) -> str:
+        """``category=migrant,zone=Z1``, or ``all`` without a selector."""
+        parts = [f"{name}={getattr(self, name)}" for name in ("category", "zone", "county")
+                 if getattr(self, name) is not None]
+        return ",".join(parts) or "all"
+
+
+class Season(Strict):
+    """The season after the first round (报到确认, 递补): responses drawn, then a later round.
+
+    Every draw depends only on (seed, applicant id or sibling group), on channels of
+    its own (never correlated with the lottery); see docs/season-what-ifs.md.
+    """
+
+    declines: tuple[SeasonRate, ...] = Field(
+        (), description="share of placed applicants who decline their seat, by selector; "
+                        "an applicant several selectors match takes the highest rate")
+    waits: float | None = Field(
+        None, ge=0, le=1, description="share of the placed, not declining applicants who "
+                                      "accept and wait for a higher choice (default 0)")
+    lottery: Literal["same", "reversed"] | None = Field(
+        None, description="the later round's lottery order (default same)")
+    late_applicants: tuple[SeasonRate, ...] = Field(
+        (), description="late applicants, as a share of the matching applicants: each drawn "
+                        "applicant gains a late twin '<id>-late' with the same facts")
+    seed: Seed | None = Field(None, description="draw seed; default the run's lottery seed")
+
+
 class Override(Strict):
     """One named, partial change; a scenario is a list of them."""
 
@@ -126,6 +170,7 @@ class Override(Strict):
     close_schools: dict[str, SchoolClosure] = Field({}, description="by school id")
     catchments: dict[str, ZoneChange] = Field({}, description="by zone id")
     demand: tuple[DemandChange, ...] = Field((), description="applied in the order listed")
+    season: Season | None = Field(None, description="responses and a later round")
 
 
 class ScenarioFileModel(Strict):

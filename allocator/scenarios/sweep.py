@@ -13,7 +13,7 @@ import functools
 import tempfile
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ import pandas as pd
 
 from allocator.pipeline.cell_safety import neutralise_frame
 from allocator.pipeline.load import load
-from allocator.pipeline.run import solve_loaded
+from allocator.pipeline.run import RunResult, solve_loaded
 from allocator.scenarios.build import prepare_scenarios
+from allocator.scenarios.season_sweep import season_table, season_task, write_season_tables
 from allocator.scenarios.spec import read_scenario_file
 
 Task = Callable[[str, str, int], dict[str, Any]]
@@ -36,6 +37,7 @@ class SweepResult:
     schools: pd.DataFrame
     applicants: pd.DataFrame
     failures: pd.DataFrame
+    season: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def catchment_probability(self) -> pd.DataFrame:
         """Per scenario and child: share of seeds placed at a catchment school (or choice)."""
@@ -61,7 +63,11 @@ def _loaded(folder: str):
 def sweep_task(folder: str, scenario: str, seed: int) -> dict[str, Any]:
     """Run one (scenario, seed) and return compact tables (the worker-side function)."""
     loaded = replace(_loaded(folder), seed=seed)
-    result = solve_loaded(loaded, lambda step: None, {})
+    return task_outcome(scenario, seed, solve_loaded(loaded, lambda step: None, {}))
+
+
+def task_outcome(scenario: str, seed: int, result: RunResult) -> dict[str, Any]:
+    """The compact tables of one solved (scenario, seed), as a task returns them."""
     counts = result.summary["counts"]
     metrics = {key: counts[key] for key in ("applicants", "placed", "unplaced", "excluded",
                                             "first_choice", "surplus_seats")}
@@ -107,7 +113,8 @@ def run_sweep(path: str | Path, seeds: list[int], only: list[str] | None = None,
             dashboard_address=None)
         with Client(scheduler or cluster) as client:
             jobs = [(str(prepared[name].folder), name, seed) for name in names for seed in seeds]
-            futures = [client.submit(task, *job, pure=False, key=f"sweep-{name}-{seed}-{i}")
+            futures = [client.submit(season_task(task, prepared[name].merged.season), *job,
+                                     pure=False, key=f"sweep-{name}-{seed}-{i}")
                        for i, job in enumerate(jobs) for name, seed in [job[1:]]]
             labels = {future.key: job for future, job in zip(futures, jobs, strict=True)}
             outcomes, failures = [], []
@@ -143,7 +150,8 @@ def _tidy(outcomes: list[dict[str, Any]], failures: list[dict[str, Any]]) -> Swe
         tables[name] = frame
     failed = pd.DataFrame(failures, columns=["scenario", "seed", "error", "traceback"])
     return SweepResult(runs, tables["schools"], tables["applicants"],
-                       failed.sort_values(["scenario", "seed"]).reset_index(drop=True))
+                       failed.sort_values(["scenario", "seed"]).reset_index(drop=True),
+                       season_table(outcomes))
 
 
 def write_sweep(result: SweepResult, out_dir: str | Path,
@@ -168,6 +176,7 @@ def write_sweep(result: SweepResult, out_dir: str | Path,
             names.append(f"{name}.csv")
         names.append(_write_applicants(result.applicants, staging).name)
         names.extend(path.name for path in plot_sweep(result, staging))
+        names.extend(path.name for path in write_season_tables(result.season, staging))
 
     out = write_folder_atomically(fill, out_dir, kind="sweep", inputs=inputs)
     return [out / name for name in names]

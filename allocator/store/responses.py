@@ -114,9 +114,9 @@ def _validate_and_store(engine: Engine, job_key: str, folder: Path, label: str,
                         actor: str) -> ResponsesOutcome:
     with engine.connect() as connection:
         run = _run(connection, job_key)
-        standing = dict(connection.execute(select(
+        standing = {row.applicant_id: row.status for row in connection.execute(select(
             models.assignments.c.applicant_id, models.assignments.c.status).where(
-            models.assignments.c.run_id == run.id)).tuples().all())
+            models.assignments.c.run_id == run.id))}
     text, counts = _validated_text(folder, label, standing)
     return _store(engine, run, text, counts, actor)
 

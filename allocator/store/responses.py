@@ -133,20 +133,19 @@ def _validated_text(folder: Path, label: str,
     """The canonical responses text, or :class:`InputError` naming ``label``."""
     problems = ProblemCollector()
     frame, _path = read_responses(folder, problems)
-    if not problems:
-        ids = frame["applicant_id"].astype(str).to_numpy()
-        words = frame["response"].astype(str).to_numpy()
-        unknown = [applicant not in standing for applicant in ids]
-        problems.add_rows(label, rows_of(unknown), "applicant_id",
-                          [f"unknown applicant {a}: not an applicant of this run"
-                           for a, bad in zip(ids, unknown, strict=True) if bad],
-                          kind="unknown applicant")
-        seatless = [not bad and word in ("accept", "wait") and standing[a] != "placed"
-                    for a, word, bad in zip(ids, words, unknown, strict=True)]
-        problems.add_rows(label, rows_of(seatless), "response",
-                          [f"'{w}' from applicant {a}, who holds no seat (only 'decline' is "
-                           "possible)" for a, w, bad in zip(ids, words, seatless, strict=True)
-                           if bad], kind="no seat")
+    ids = frame["applicant_id"].fillna("").astype(str).to_numpy()
+    words = frame["response"].fillna("").astype(str).to_numpy()
+    unknown = [applicant != "" and applicant not in standing for applicant in ids]
+    problems.add_rows(label, rows_of(unknown), "applicant_id",
+                      [f"unknown applicant {a}: not an applicant of this run"
+                       for a, bad in zip(ids, unknown, strict=True) if bad],
+                      kind="unknown applicant")
+    seatless = [a in standing and word in ("accept", "wait") and standing[a] != "placed"
+                for a, word in zip(ids, words, strict=True)]
+    problems.add_rows(label, rows_of(seatless), "response",
+                      [f"'{w}' from applicant {a}, who holds no seat (only 'decline' is "
+                       "possible)" for a, w, bad in zip(ids, words, seatless, strict=True)
+                       if bad], kind="no seat")
     try:
         problems.raise_if_any()
     except InputError as error:

@@ -105,9 +105,13 @@ def later_round_files(previous: PreviousRound, inputs: dict[str, str], lottery: 
         root = Path(temporary)
         previous_folder = _write_files(previous.files, root / "previous")
         scenario_folder = _write_files(inputs, root / "scenario")
-        result = run_after(scenario_folder, previous_folder, lottery, seed=seed,
-                           mechanism=mechanism, progress=progress)
         label = f"{STORE_LABEL}{previous.run.job_key}"
+        try:
+            result = run_after(scenario_folder, previous_folder, lottery, seed=seed,
+                               mechanism=mechanism, progress=progress)
+        except InputError as error:
+            raise InputError([replace(problem, file=problem.file.replace(
+                str(previous_folder), label)) for problem in error.problems]) from None
         result = replace(result, summary=_relabel(result.summary, previous_folder, label),
                          manifest=_relabel(result.manifest, previous_folder, label))
         if not result.verified:

@@ -256,3 +256,19 @@ def test_an_appeal_applies_to_the_latest_round(tiny_store, tmp_path):
     with tiny_store.connect() as connection:
         appeal = connection.execute(select(models.appeals)).one()
     assert (appeal.run_id, appeal.decision) == (3, decision.decision)
+
+
+def test_a_roster_that_lost_a_previous_applicant_is_refused_naming_the_stored_round(
+        tiny_store, tmp_path):
+    run_job(tiny_store, JobRequest("r1"))
+    with tiny_store.begin() as connection:
+        connection.execute(update(models.applicants).where(
+            models.applicants.c.applicant_id == "a3").values(verified=False))
+    before = dump(tiny_store)
+    with pytest.raises(InputError) as refused:
+        run_job(tiny_store, JobRequest("r2", after="r1"))
+    assert [str(problem) for problem in refused.value.problems] == [
+        "store:r1/assignments.csv:4:applicant_id: applicant a3 of the previous run is missing "
+        "from applicants.csv; every applicant stays on the roster (decline it in "
+        "responses.csv)"]
+    assert dump(tiny_store) == before

@@ -122,7 +122,7 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
         The stored roster is not a valid scenario, or a later round's responses or
         previous run do not fit it (nothing written).
     """
-    if request.after is not None:
+    if request.after is not None or request.lottery != "same":
         return _run_later_round(engine, request, actor, progress)
     scenario, files, fingerprint, existing = _prepare(engine, request)
     if existing is not None:

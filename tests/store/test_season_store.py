@@ -139,6 +139,8 @@ def test_a_later_round_after_an_unknown_job_or_with_a_bad_lottery_is_refused(tin
         run_job(tiny_store, JobRequest("r2", after="nope"))
     with pytest.raises(InputError, match="--lottery: lottery must be one of same, reversed"):
         run_job(tiny_store, JobRequest("r2", after="r1", lottery="shuffled"))
+    with pytest.raises(InputError, match="--lottery: lottery 'reversed' needs 'after'"):
+        run_job(tiny_store, JobRequest("r2", lottery="reversed"))
     assert dump(tiny_store) == before
 
 

@@ -162,8 +162,11 @@ def _run_later_round(engine: Engine, request: JobRequest, actor: str,
 
 
 def _prepare_later(engine: Engine, request: JobRequest):
-    """As :func:`_prepare`, for a later round: the request with the previous run's
-    county, seed and mechanism filled in, and the previous run with its responses."""
+    """As :func:`_prepare`, for a later round (plus the filled request and previous run).
+
+    The request gets the previous run's county, seed and mechanism where it names
+    none; the scenario is the previous run's unless named.
+    """
     from allocator.store.rounds import find_previous, lottery_problem, round_inputs
 
     problem = lottery_problem(request.lottery, request.after)

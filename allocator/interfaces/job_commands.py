@@ -64,14 +64,22 @@ def job_run(
     seed: Annotated[int | None, typer.Option(help="override the lottery seed")] = None,
     mechanism: Annotated[str | None, typer.Option(
         metavar=MECHANISM_METAVAR, help="override the mechanism")] = None,
+    after: Annotated[str | None, typer.Option(
+        "--after", help="later round: job key of the stored previous round")] = None,
+    lottery: Annotated[str, typer.Option(
+        "--lottery", help="later round: same (default) or reversed lottery order")] = "same",
     actor: Actor = "cli",
 ) -> None:
-    """Allocate the verified roster and store the result in one transaction (idempotent)."""
+    """Allocate the verified roster and store the result in one transaction (idempotent).
+
+    With --after K1: a later round from the roster as it stands now, the stored run
+    of K1 and the responses stored for it (every held seat guaranteed).
+    """
     from allocator.store.errors import StoreFailure
     from allocator.store.jobs import JobConflict, JobFailed, JobRequest, run_job
     from allocator.store.scenario_export import UnknownScenario
 
-    request = JobRequest(job_key, scenario, county, seed, mechanism)
+    request = JobRequest(job_key, scenario, county, seed, mechanism, after, lottery)
     try:
         outcome = run_job(_engine(database), request, actor=actor)
     except InputError as error:
@@ -176,6 +184,31 @@ def db_import(
         err.print(f"[bold red]failed:[/bold red] {error}")
         raise typer.Exit(EXIT_FAILURE) from None
     out.print(f"imported {folder} as scenario {scenario_id}")
+
+
+@db_app.command("import-responses")
+def db_import_responses(
+    file: Annotated[Path, typer.Argument(help="responses.csv: applicant_id, response")],
+    job_key: JobKey,
+    database: Database = "sqlite:///allocator.db",
+    actor: Actor = "cli",
+) -> None:
+    """Store the responses (accept, wait, decline) to the completed run of --job-key."""
+    from allocator.store.errors import StoreFailure
+    from allocator.store.responses import ResponsesConflict, UnknownJob, import_responses
+
+    try:
+        outcome = import_responses(_engine(database), job_key, file, actor=actor)
+    except InputError as error:
+        raise _invalid(error) from None
+    except ResponsesConflict as error:
+        raise _refused(str(error)) from None
+    except (UnknownJob, StoreFailure, OSError) as error:
+        err.print(f"[bold red]failed:[/bold red] {error}")
+        raise typer.Exit(EXIT_FAILURE) from None
+    counts = ", ".join(f"{count:,} {word}" for word, count in outcome.counts.items())
+    state = "stored" if outcome.created else "already stored, nothing written"
+    out.print(f"responses to job {outcome.job_key} (run {outcome.run_id}): {state}; {counts}")
 
 
 @db_app.command("export-scenario")

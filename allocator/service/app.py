@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from allocator import __version__
+from allocator.model.problems import InputError
 from allocator.service.schemas import (
     KEY_PATTERN,
     AppealOutcome,
@@ -33,6 +34,8 @@ from allocator.service.schemas import (
     JobStatus,
     JobSubmission,
     Report,
+    ResponsesOutcome,
+    ResponsesSubmission,
 )
 from allocator.service.security import (
     BODY_TIMEOUT_SECONDS,
@@ -43,7 +46,7 @@ from allocator.service.security import (
 )
 from allocator.service.typed import typed_row
 from allocator.service.worker import JobQueue, KeyInUse, QueueFull
-from allocator.store.appeals import AppealRefused, decide_appeal
+from allocator.store.appeals import AppealOnEarlierRound, AppealRefused, decide_appeal
 from allocator.store.database import open_store
 from allocator.store.jobs import (
     JobConflict,
@@ -53,6 +56,7 @@ from allocator.store.jobs import (
     stored_outcome,
 )
 from allocator.store.placements import assignment_page, disclosure_text
+from allocator.store.responses import ResponsesConflict, store_response_rows
 from allocator.store.run_records import stored_texts
 
 TOKENS_VARIABLE = "ALLOCATOR_SERVICE_TOKENS"
@@ -170,7 +174,8 @@ def _job_routes(app: FastAPI, state: dict, authorised: list) -> None:
         with other options.
         """
         request = JobRequest(submission.job_key, submission.scenario, submission.county,
-                             submission.seed, submission.mechanism)
+                             submission.seed, submission.mechanism, submission.after,
+                             submission.lottery)
         problems = request_problems(state["engine"], request)
         if problems:
             raise _unprocessable(problems)
@@ -193,6 +198,35 @@ def _job_routes(app: FastAPI, state: dict, authorised: list) -> None:
             raise _not_found(job_key)
         return found
 
+    @app.post("/jobs/{job_key}/responses", status_code=status.HTTP_201_CREATED,
+              dependencies=authorised, responses={200: {}, 404: {}, 409: {}, 422: {}})
+    def submit_responses(job_key: JobKey, submission: ResponsesSubmission,
+                         response: Response) -> ResponsesOutcome:
+        """Store the families' responses to the job's run (validated like responses.csv).
+
+        Every problem comes back at once as 422 (``msg`` is ``file:row:column:
+        message``, the first item being row 2); the same set again returns 200 and
+        stores nothing; a different set is refused with 409.
+        """
+        _run_of(state, job_key)
+        try:
+            outcome = store_response_rows(
+                state["engine"], job_key, [item.model_dump() for item in submission.responses],
+                actor=submission.actor)
+        except InputError as error:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[
+                {"loc": ["body", "responses", *([problem.row - 2] if problem.row else []),
+                         problem.column or ""], "msg": str(problem), "type": "value_error"}
+                for problem in error.problems]) from None
+        except ResponsesConflict as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=[{
+                "loc": ["body", "responses"], "msg": str(error), "type": "conflict"}]) from None
+        if not outcome.created:
+            response.status_code = status.HTTP_200_OK
+        return ResponsesOutcome(job_key=outcome.job_key, run_id=outcome.run_id,
+                                created=outcome.created, sha256=outcome.sha256,
+                                counts=outcome.counts)
+
     @app.post("/jobs/{job_key}/appeals", status_code=status.HTTP_201_CREATED,
               dependencies=authorised, responses={404: {}, 409: {}, 422: {}})
     def submit_appeal(job_key: JobKey, appeal: AppealSubmission) -> AppealOutcome:
@@ -201,6 +235,9 @@ def _job_routes(app: FastAPI, state: dict, authorised: list) -> None:
         try:
             decision = decide_appeal(state["engine"], job_key, appeal.applicant_id,
                                      appeal.field, appeal.value, appeal.actor, appeal.reason)
+        except AppealOnEarlierRound as error:
+            raise HTTPException(status.HTTP_409_CONFLICT, detail=[{
+                "loc": ["path", "job_key"], "msg": str(error), "type": "later_round"}]) from None
         except AppealRefused as error:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
                 "loc": ["body", error.field if error.field in AppealSubmission.model_fields

@@ -35,6 +35,36 @@ class JobSubmission(Strict):
         "boolean, fraction, NaN or Infinity)")
     mechanism: str | None = Field(default=None, pattern=KEY_PATTERN,
                                   description="override the mechanism")
+    after: str | None = Field(default=None, pattern=KEY_PATTERN,
+                              description="later round: job key of the stored previous round")
+    lottery: Literal["same", "reversed"] = Field(
+        default="same", description="later round: same or reversed lottery order")
+
+
+class ResponseItem(Strict):
+    """One family's response to a run (a row of responses.csv)."""
+
+    applicant_id: str = Field(pattern=KEY_PATTERN, description="application number")
+    response: str = Field(max_length=20, pattern=TEXT_PATTERN,
+                          description="accept, wait or decline")
+
+
+class ResponsesSubmission(Strict):
+    """The responses to a completed run; the same set is safe to send again."""
+
+    responses: list[ResponseItem] = Field(description="one item per applicant, in file order")
+    actor: str = Field(default="service", min_length=1, max_length=200, pattern=TEXT_PATTERN,
+                       description="who sends them, for the audit log")
+
+
+class ResponsesOutcome(Strict):
+    """The stored responses of a run."""
+
+    job_key: str
+    run_id: int
+    created: bool = Field(description="false: the same set was stored already")
+    sha256: str = Field(description="SHA-256 of the stored responses.csv")
+    counts: dict[str, int]
 
 
 class JobStatus(Strict):

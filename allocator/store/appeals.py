@@ -16,6 +16,12 @@
    Everything lands in ``appeals``, ``plan_adjustments`` and ``audit_events`` in
    one transaction. The run's own assignments are never changed, so the notary's
    re-run still matches; the current placement is the run plus its appeals.
+
+In the admission season an appeal applies to the latest round: an appeal to a
+run that a later round (``job run --after``) followed is refused
+(:class:`AppealOnEarlierRound`, naming the latest round's job key), and the cut-offs
+of a later round are those of everyone it placed, continuing holders included.
+An applicant who declined its seat in the round is refused as well.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from allocator.store import models
 from allocator.store.audit_log import record_event
 from allocator.store.audit_verify import UnknownRun
 from allocator.store.errors import database_errors
+from allocator.store.rounds import following_round
 from allocator.store.run_records import stored_texts
 
 log = logging.getLogger("allocator.store")
@@ -54,6 +61,10 @@ class AppealRefused(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class AppealOnEarlierRound(AppealRefused):
+    """The run was followed by a later round: the appeal belongs to the latest one."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ def decide_appeal(engine: Engine, job_key: str, applicant_id: str, field: str, v
             models.runs.c.job_key == job_key)).first()
         if run is None:
             raise UnknownRun(f"no stored run with job key '{job_key}'")
+        _check_latest_round(connection, run)
         inputs = stored_texts(connection, models.run_inputs, run.id)
         standing = _standing(connection, run.id, applicant_id)
         placements = _placements(connection, run.id)
@@ -121,6 +133,24 @@ def decide_appeal(engine: Engine, job_key: str, applicant_id: str, field: str, v
     return decision
 
 
+def _check_latest_round(connection: Connection, run) -> None:
+    """Refuse an appeal to a run that a later round followed (it applies to the latest)."""
+    latest, seen = None, {run.id}
+    following = following_round(connection, run.id)
+    while following is not None:
+        latest = following
+        next_id = connection.scalar(select(models.runs.c.id).where(
+            models.runs.c.job_key == following))
+        if next_id in seen:  # pragma: no cover - rounds cannot form a cycle
+            break
+        seen.add(next_id)
+        following = following_round(connection, next_id)
+    if latest is not None:
+        raise AppealOnEarlierRound(
+            "job_key", f"job '{run.job_key}' was followed by a later round; an appeal applies "
+            f"to the latest round of the season: send it to job '{latest}'")
+
+
 def _check_request(field: str, actor: str, reason: str) -> None:
     if field not in CORRECTABLE_FIELDS:
         raise AppealRefused("field", f"'{field}' cannot be corrected by an appeal; choose one "
@@ -137,6 +167,9 @@ def _standing(connection: Connection, run_id: int, applicant_id: str) -> _Standi
         models.assignments.c.applicant_id == applicant_id)).first()
     if row is None:
         raise AppealRefused("applicant_id", f"'{applicant_id}' has no assignment in this run")
+    if row.status == "declined":
+        raise AppealRefused("applicant_id", f"'{applicant_id}' declined in this round (its "
+                            "responses); it holds no application to appeal")
     school, tier, corrections = row.school_id, row.tier_name, {}
     for appeal in connection.execute(select(models.appeals).where(
             models.appeals.c.run_id == run_id, models.appeals.c.applicant_id == applicant_id)

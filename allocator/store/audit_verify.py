@@ -9,6 +9,11 @@ A notary's check, in order:
    recorded (its SHA-256) and the one rebuilt from the stored rows; every
    differing cell is named.
 4. The ordered lottery draws, ``schools.csv`` and ``summary.json`` must match too.
+
+A later round (``job run --after``) is re-run as a later round: from its stored
+inputs (roster, plans, the responses it used) and its stored previous round,
+whose folder is rebuilt from the store and must still match the SHA-256 of its
+manifest; ``moves.csv`` is compared as well.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from allocator import __version__
+from allocator.model.problems import InputError
 from allocator.pipeline.run import run_scenario
 from allocator.pipeline.write import write_run
 from allocator.store import models
 from allocator.store.audit_log import record_event
 from allocator.store.errors import database_errors
+from allocator.store.rounds import PreviousRound, find_previous, later_round_files, round_of
 from allocator.store.run_records import (
     ASSIGNMENTS_FILE,
     assignments_text,
@@ -89,27 +96,57 @@ def verify_run(engine: Engine, job_key: str | None = None, run_id: int | None = 
         stored_draws = [dict(row._mapping) for row in connection.execute(
             select(models.lottery_draws).where(models.lottery_draws.c.run_id == run.id)
             .order_by(models.lottery_draws.c.lottery_order))]
+        later = round_of(connection, run.id)
+        previous = None
+        if later is not None:
+            previous_key = connection.scalar(select(models.runs.c.job_key).where(
+                models.runs.c.id == later.previous_run_id))
+            previous = find_previous(connection, previous_key)
     report = VerifyReport(run.id, run.job_key, run.assignments_sha256)
     _check_inputs(report, run, inputs, input_hashes)
     if run.engine_version != __version__:
         report.notes.append(f"recorded with engine {run.engine_version}, re-run with "
                             f"{__version__}")
-    with tempfile.TemporaryDirectory(prefix="allocator-audit-") as temporary:
-        folder = Path(temporary) / "scenario"
-        folder.mkdir()
-        for name, text in inputs.items():
-            (folder / name).write_bytes(text.encode("utf-8"))
-        result = run_scenario(folder, seed=int(run.seed), mechanism=run.mechanism)
-        recomputed = read_run_folder(write_run(result, Path(temporary) / "run"))
-    _compare_assignments(report, run, recomputed[ASSIGNMENTS_FILE], stored_assignments)
-    _compare_draws(report, lottery_rows(run.id, result), stored_draws)
-    for name in COMPARED_FILES:
-        if recomputed.get(name) != recorded_files.get(name):
-            report.differences.append(f"{name}: recomputed file differs from the recorded one")
+    recomputed = _recompute(report, run, inputs, later, previous)
+    if recomputed is not None:
+        result, files = recomputed
+        _compare_assignments(report, run, files[ASSIGNMENTS_FILE], stored_assignments)
+        _compare_draws(report, lottery_rows(run.id, result), stored_draws)
+        compared = COMPARED_FILES + (("moves.csv",) if later is not None else ())
+        for name in compared:
+            if files.get(name) != recorded_files.get(name):
+                report.differences.append(f"{name}: recomputed file differs from the recorded "
+                                          "one")
     with database_errors("recording the audit"), engine.begin() as connection:
         record_event(connection, "audit_verified", actor, run_id=run.id, details={
             "identical": report.identical, "differences": len(report.differences)})
     return report
+
+
+def _recompute(report: VerifyReport, run, inputs: dict[str, str], later,
+               previous: PreviousRound | None):
+    """Re-run the recorded run (a later round after its stored previous round)."""
+    if later is None or previous is None:
+        with tempfile.TemporaryDirectory(prefix="allocator-audit-") as temporary:
+            folder = Path(temporary) / "scenario"
+            folder.mkdir()
+            for name, text in inputs.items():
+                (folder / name).write_bytes(text.encode("utf-8"))
+            result = run_scenario(folder, seed=int(run.seed), mechanism=run.mechanism)
+            return result, read_run_folder(write_run(result, Path(temporary) / "run"))
+    report.notes.append(f"round {later.round_number} after job {previous.run.job_key} "
+                        f"({later.lottery} lottery)")
+    try:
+        result, files = later_round_files(previous, inputs, later.lottery, int(run.seed),
+                                          run.mechanism)
+    except InputError as error:
+        report.differences.extend(f"cannot re-run the round after job {previous.run.job_key}: "
+                                  f"{problem}" for problem in error.problems[:MAX_LISTED])
+        return None
+    if not files:
+        report.differences.append("the recomputed later round fails its verification")
+        return None
+    return result, files
 
 
 def _check_inputs(report: VerifyReport, run, inputs: dict[str, str],

@@ -19,7 +19,7 @@ import json
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,13 +68,24 @@ class JobRequest:
     county: str | None = None
     seed: int | None = None
     mechanism: str | None = None
+    after: str | None = None
+    lottery: str = "same"
 
 
-def input_fingerprint(scenario_name: str, request: JobRequest, files: dict[str, str]) -> str:
-    """SHA-256 over the job's options and the SHA-256 of every input file."""
-    basis = {"scenario": scenario_name, "county": request.county, "seed": request.seed,
-             "mechanism": request.mechanism,
-             "files": {name: sha256_text(text) for name, text in sorted(files.items())}}
+def input_fingerprint(scenario_name: str, request: JobRequest, files: dict[str, str],
+                      previous_assignments_sha256: str = "") -> str:
+    """SHA-256 over the job's options and the SHA-256 of every input file.
+
+    A later round's fingerprint also covers the previous run's job key, its
+    ``assignments.csv`` and the lottery order (a first round's is unchanged).
+    """
+    basis: dict[str, Any] = {
+        "scenario": scenario_name, "county": request.county, "seed": request.seed,
+        "mechanism": request.mechanism,
+        "files": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    if request.after is not None:
+        basis["round"] = {"after": request.after, "lottery": request.lottery,
+                          "previous_assignments_sha256": previous_assignments_sha256}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode("utf-8")).hexdigest()
 
 
@@ -93,7 +104,9 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
     engine : Engine
         The store.
     request : JobRequest
-        Job key, scenario name (None = the only one), county, seed and mechanism overrides.
+        Job key, scenario name (None = the only one), county, seed and mechanism
+        overrides; ``after`` (a stored job key) and ``lottery`` make it a later round
+        (:mod:`allocator.store.rounds`).
     actor : str
         Who started the job, for the audit log.
     progress : callable, optional
@@ -106,8 +119,11 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
     JobFailed
         Verification failed (nothing written).
     InputError
-        The stored roster is not a valid scenario (nothing written).
+        The stored roster is not a valid scenario, or a later round's responses or
+        previous run do not fit it (nothing written).
     """
+    if request.after is not None or request.lottery != "same":
+        return _run_later_round(engine, request, actor, progress)
     scenario, files, fingerprint, existing = _prepare(engine, request)
     if existing is not None:
         return _existing_outcome(engine, existing, fingerprint)
@@ -125,14 +141,66 @@ def run_job(engine: Engine, request: JobRequest, actor: str = "cli",
                           actor)
 
 
+def _run_later_round(engine: Engine, request: JobRequest, actor: str,
+                     progress: Callable[[str], None] | None) -> JobOutcome:
+    """A later round after the stored run of ``request.after`` (see :mod:`rounds`)."""
+    from allocator.store.rounds import insert_round, later_round_files
+
+    request, scenario, files, fingerprint, existing, previous = _prepare_later(engine, request)
+    if existing is not None:
+        return _existing_outcome(engine, existing, fingerprint)
+    assert request.seed is not None and request.mechanism is not None
+    result, run_files = later_round_files(previous, files, request.lottery, request.seed,
+                                          request.mechanism, progress)
+    if not result.verified:
+        failed = [c.name for c in result.checks if c.required and not c.passed]
+        raise JobFailed(f"verification failed ({', '.join(failed)}); nothing was written")
+    with database_errors(f"storing job {request.job_key}"):
+        return _store_run(engine, request, scenario.id, files, fingerprint, run_files, result,
+                          actor, lambda connection, run_id: insert_round(
+                              connection, run_id, previous, request.lottery))
+
+
+def _prepare_later(engine: Engine, request: JobRequest):
+    """As :func:`_prepare`, for a later round (plus the filled request and previous run).
+
+    The request gets the previous run's county, seed and mechanism where it names
+    none; the scenario is the previous run's unless named.
+    """
+    from allocator.store.rounds import find_previous, lottery_problem, round_inputs
+
+    problem = lottery_problem(request.lottery, request.after)
+    if problem is not None:
+        raise InputError([InputProblem("command line", None, "--lottery", problem)])
+    assert request.after is not None
+    with _snapshot(engine) as connection:
+        previous = find_previous(connection, request.after)
+        run = previous.run
+        request = replace(
+            request, county=request.county if request.county is not None else (run.county or None),
+            seed=request.seed if request.seed is not None else int(run.seed),
+            mechanism=request.mechanism or run.mechanism)
+        scenario = find_scenario(connection, request.scenario) if request.scenario else \
+            connection.execute(select(models.scenarios).where(
+                models.scenarios.c.id == run.scenario_id)).one()
+        _check_county(connection, scenario.id, request.county)
+        files = round_inputs(scenario_files(connection, scenario, request.county).files, previous)
+        fingerprint = input_fingerprint(scenario.name, request, files, run.assignments_sha256)
+        existing = find_run(connection, request.job_key)
+    return request, scenario, files, fingerprint, existing, previous
+
+
 def _store_run(engine: Engine, request: JobRequest, scenario_id: int, files: dict[str, str],
-               fingerprint: str, run_files: dict[str, str], result, actor: str) -> JobOutcome:
+               fingerprint: str, run_files: dict[str, str], result, actor: str,
+               link: Callable[[Connection, int], None] | None = None) -> JobOutcome:
     """Write the run, its files and an audit event in one transaction (step 5)."""
     try:
         with engine.begin() as connection:
             run_id = insert_run(connection, job_key=request.job_key, scenario_id=scenario_id,
                                 county=request.county, fingerprint=fingerprint, inputs=files,
                                 run_files=run_files, result=result)
+            if link is not None:
+                link(connection, run_id)
             record_event(connection, "job_completed", actor, run_id=run_id, details={
                 "job_key": request.job_key, "input_sha256": fingerprint,
                 "roster_sha256": sha256_text(files["applicants.csv"]),
@@ -179,6 +247,9 @@ def stored_outcome(engine: Engine, request: JobRequest) -> JobOutcome | None:
     with engine.connect() as connection:
         if find_run(connection, request.job_key) is None:
             return None
+    if request.after is not None:
+        *_rest, fingerprint, existing, _previous = _prepare_later(engine, request)
+        return None if existing is None else _existing_outcome(engine, existing, fingerprint)
     _scenario, _files, fingerprint, existing = _prepare(engine, request)
     return None if existing is None else _existing_outcome(engine, existing, fingerprint)
 
@@ -200,6 +271,7 @@ def request_problems(engine: Engine, request: JobRequest) -> dict[str, str]:
     if request.mechanism is not None and request.mechanism not in MECHANISMS:
         problems["mechanism"] = (f"unknown mechanism '{request.mechanism}'; choose from "
                                  f"{', '.join(MECHANISMS)}")
+    problems.update(_round_problems(engine, request))
     with engine.connect() as connection:
         try:
             scenario = find_scenario(connection, request.scenario)
@@ -210,6 +282,21 @@ def request_problems(engine: Engine, request: JobRequest) -> dict[str, str]:
             _check_county(connection, scenario.id, request.county)
         except InputError as error:
             problems["county"] = error.problems[0].message + f" '{scenario.name}'"
+    return problems
+
+
+def _round_problems(engine: Engine, request: JobRequest) -> dict[str, str]:
+    """Problems of the ``after`` and ``lottery`` fields of a request."""
+    from allocator.store.rounds import lottery_problem
+
+    problems: dict[str, str] = {}
+    message = lottery_problem(request.lottery, request.after)
+    if message is not None:
+        problems["lottery"] = message
+    if request.after is not None:
+        with engine.connect() as connection:
+            if find_run(connection, request.after) is None:
+                problems["after"] = f"no stored run with job key '{request.after}'"
     return problems
 
 

@@ -218,7 +218,31 @@ audit_events = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
 )
 
+run_responses = Table(
+    "run_responses", metadata,
+    Column("run_id", ForeignKey("runs.id"), primary_key=True,
+           doc="the completed run the families answered"),
+    Column("content", Text, nullable=False,
+           doc="responses.csv as stored: applicant_id and response only"),
+    Column("sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+)
+
+run_rounds = Table(
+    "run_rounds", metadata,
+    Column("run_id", ForeignKey("runs.id"), primary_key=True, doc="a later round's run"),
+    Column("previous_run_id", ForeignKey("runs.id"), nullable=False,
+           doc="the run it follows (--after)"),
+    Column("round_number", Integer, nullable=False, doc="2 after a first round, and so on"),
+    Column("lottery", String(20), nullable=False, doc="same | reversed"),
+    Column("responses_sha256", String(64), nullable=False, default="",
+           doc="SHA-256 of the responses used ('' = none stored)"),
+    Index("ix_run_rounds_previous_run_id", "previous_run_id"),
+)
+
 #: Tables in an order that respects foreign keys (for dumps and deletes).
 TABLES: tuple[Table, ...] = (scenarios, schools, applicants, priorities, runs, run_inputs,
                              run_files, assignments, lottery_draws, appeals, plan_adjustments,
-                             audit_events)
+                             audit_events, run_responses, run_rounds)

@@ -136,11 +136,16 @@ def export_run(connection: Connection, run: Row, out_dir: str | Path,
     ``out_dir`` must be absent, empty or a folder the engine wrote, and may not
     contain one of ``inputs`` (the database file).
     """
-    files = {ASSIGNMENTS_FILE: assignments_text(connection, run),
-             **stored_texts(connection, models.run_files, run.id),
-             **{f"{INPUTS_FOLDER}/{name}": text for name, text in
-                stored_texts(connection, models.run_inputs, run.id).items()}}
-    return write_folder_atomically(files, out_dir, kind="run", inputs=inputs)
+    return write_folder_atomically(run_folder_files(connection, run), out_dir, kind="run",
+                                   inputs=inputs)
+
+
+def run_folder_files(connection: Connection, run: Row) -> dict[str, str]:
+    """Every file of a stored run's folder (inputs under ``inputs/``), by relative name."""
+    return {ASSIGNMENTS_FILE: assignments_text(connection, run),
+            **stored_texts(connection, models.run_files, run.id),
+            **{f"{INPUTS_FOLDER}/{name}": text for name, text in
+               stored_texts(connection, models.run_inputs, run.id).items()}}
 
 
 def write_folder_atomically(files: dict[str, str], out_dir: str | Path, kind: str = "run",

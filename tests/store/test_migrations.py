@@ -22,7 +22,7 @@ def test_upgrade_is_repeatable_and_downgrade_empties_the_store(store_url):
     engine = open_engine(store_url)
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0002"
+    assert current_revision(engine) == "0003"
     downgrade(engine, "base")
     remaining = set(inspect(engine).get_table_names()) - {"alembic_version"}
     assert remaining == set()

@@ -588,11 +588,14 @@
     for (const round of rounds) {
       const block = el("div", { class: "season-round", "data-testid": "season-round", "data-round": round.name });
       const title = round.number ? w("season_round").replace("{n}", number(round.number)) : "";
-      block.append(el("h3", {}, `${title} ${round.name}`.trim()));
-      const list = el("dl", { class: "season-figures" });
+      block.append(el("h3", {}, [title, round.name].filter(Boolean).join(" · ")));
+      const list = el("div", { class: "season-figures" });
       for (const item of SEASON_FIGURES) {
         const [key, word] = item.split(":");
-        list.append(el("dt", {}, w(word)), el("dd", { "data-testid": "season-" + key }, number(round.headline[key])));
+        const tile = el("div", { class: "figure" });
+        tile.append(el("div", { class: "label" }, w(word)),
+                    el("div", { class: "value", "data-testid": "season-" + key }, number(round.headline[key])));
+        list.append(tile);
       }
       block.append(list);
       const table = el("table", { "data-testid": "season-schools" });
@@ -604,7 +607,9 @@
       for (const school of round.schools) {
         const row = el("tr", { "data-testid": "season-school", "data-school-id": school.school_id });
         row.append(el("td", { class: "text" }, `${school.school_id} ${school.name}`.trim()));
-        for (const column of SEASON_COLUMNS) row.append(el("td", { "data-column": column }, number(school[column])));
+        for (const column of SEASON_COLUMNS) {
+          row.append(el("td", { "data-column": column, class: school[column] ? "" : "muted" }, number(school[column])));
+        }
         table.tBodies[0].append(row);
       }
       const wrap = el("div", { class: "table-wrap short" });

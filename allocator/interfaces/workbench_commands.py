@@ -32,6 +32,9 @@ def workbench(
                                                                   "(with --store)")] = None,
     county: Annotated[str | None, typer.Option(help="one county of the stored scenario")]
     = None,
+    rounds: Annotated[list[Path] | None, typer.Option(
+        "--round", help="a later round's run folder ('allocator run --after'), shown in the "
+                        "Season panel; repeat for several rounds")] = None,
 ) -> None:
     """Serve SCENARIO in the browser: a map, the figures, and every edit re-solved at once.
 
@@ -43,6 +46,7 @@ def workbench(
 
     from allocator.workbench.app import create_app
     from allocator.workbench.mapdata import map_geometry
+    from allocator.workbench.season import read_rounds
     from allocator.workbench.state import open_workbench
 
     folder = work_dir or Path(tempfile.gettempdir()) / f"allocator-workbench-{secrets.token_hex(6)}"
@@ -50,6 +54,7 @@ def workbench(
         print("give a scenario folder or --store URL (one of them)", file=sys.stderr)
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
+        season = read_rounds(list(rounds or []))
         if store is not None:
             from allocator.workbench.stored import stored_scenario_folder
 
@@ -65,7 +70,7 @@ def workbench(
     loaded = bench.engine.loaded.scenario
     _, layers = map_geometry(bench.engine.folder, loaded.schools, loaded.applicants)
     access = token or secrets.token_urlsafe(24)
-    application = create_app(bench, access, layers)
+    application = create_app(bench, access, layers, season)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))

@@ -119,6 +119,17 @@ _TEXT.update({
     "edit_close": ("停办 {school}", "{school} closed"),
     "edit_new_school": ("新建 {school}（{n} 个学位）", "new school {school} ({n} seats)"),
     "edit_policy": ("政策 {key} = {value}", "policy {key} = {value}"),
+    "season": ("招生季：确认与递补轮次", "Season: responses and later rounds"),
+    "season_round": ("第 {n} 轮", "Round {n}"),
+    "season_freed": ("放弃释放学位", "Seats freed (declined)"),
+    "season_filled": ("递补入校", "Filled (moves in)"),
+    "season_moved_out": ("转出", "Moves out"),
+    "season_late_placed": ("补录（迟报名）", "Late applicants placed"),
+    "season_waiting": ("仍在候补", "Still waiting"),
+    "season_moved": ("递补转校人数", "Applicants moved"),
+    "season_newly_placed": ("新录取", "Newly placed"),
+    "season_declined": ("放弃人数", "Declined"),
+    "season_longest_chain": ("最长空位链", "Longest vacancy chain"),
 })
 
 def text(key: str, lang: str) -> str:

@@ -44,7 +44,8 @@ def page_glyphs(workbench: Workbench, page: str) -> str:
     return "".join(sorted({char for item in texts for char in item if ord(char) > 127}))
 
 
-def create_app(workbench: Workbench, token: str, map_layers: dict[str, Any]) -> Any:
+def create_app(workbench: Workbench, token: str, map_layers: dict[str, Any],
+               rounds: list[dict[str, Any]] | None = None) -> Any:
     """The ASGI app serving ``workbench``.
 
     Parameters
@@ -55,6 +56,9 @@ def create_app(workbench: Workbench, token: str, map_layers: dict[str, Any]) -> 
         The access token every route but ``/health`` requires.
     map_layers : dict
         The fixed map layers (:func:`allocator.workbench.mapdata.map_geometry`).
+    rounds : list of dict, optional
+        The later rounds of the season (:func:`allocator.workbench.season.read_rounds`),
+        served by ``/api/season``.
     """
     app = FastAPI(title="allocator workbench", docs_url=None, redoc_url=None, openapi_url=None)
     page = (static_text("index.html").replace("/*STYLE*/", static_text("workbench.css"))
@@ -128,6 +132,14 @@ def create_app(workbench: Workbench, token: str, map_layers: dict[str, Any]) -> 
             return figures.school_story(workbench.current.result, school_id)
         except KeyError as error:
             raise HTTPException(404, str(error)) from None
+
+    @app.get("/api/season", dependencies=guarded)
+    def season() -> dict[str, Any]:
+        names = dict(zip(workbench.engine.tables.schools["school_id"].astype(str),
+                         workbench.engine.tables.schools["name"].astype(str), strict=True))
+        return {"rounds": [{**round_, "schools": [{**row, "name": names.get(row["school_id"], "")}
+                                                  for row in round_["schools"]]}
+                           for round_ in rounds or []]}
 
     @app.get("/api/movers", dependencies=guarded)
     def movers() -> dict[str, Any]:

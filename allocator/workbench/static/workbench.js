@@ -574,6 +574,52 @@
     $("compare").tBodies[0].replaceWith(body);
   }
 
+  // the season: per later round its headline figures and a row per school
+  const SEASON_FIGURES = ["applicants_moved:season_moved", "newly_placed:season_newly_placed",
+    "declined:season_declined", "late_applicants_placed:season_late_placed",
+    "still_waiting:season_waiting", "longest_chain:season_longest_chain"];
+  const SEASON_COLUMNS = ["freed", "filled", "moved_out", "late_placed", "waiting"];
+  async function loadSeason() {
+    const answer = await api("/api/season");
+    if (!answer.ok) return;
+    const rounds = answer.body.rounds;
+    $("season-panel").hidden = rounds.length === 0;
+    const blocks = [];
+    for (const round of rounds) {
+      const block = el("div", { class: "season-round", "data-testid": "season-round", "data-round": round.name });
+      const title = round.number ? w("season_round").replace("{n}", number(round.number)) : "";
+      block.append(el("h3", {}, [title, round.name].filter(Boolean).join(" · ")));
+      const list = el("div", { class: "season-figures" });
+      for (const item of SEASON_FIGURES) {
+        const [key, word] = item.split(":");
+        const tile = el("div", { class: "figure" });
+        tile.append(el("div", { class: "label" }, w(word)),
+                    el("div", { class: "value", "data-testid": "season-" + key }, number(round.headline[key])));
+        list.append(tile);
+      }
+      block.append(list);
+      const table = el("table", { "data-testid": "season-schools" });
+      const head = el("tr");
+      head.append(el("th", { class: "text", scope: "col" }, w("schools")));
+      for (const column of SEASON_COLUMNS) head.append(el("th", { scope: "col" }, w("season_" + column)));
+      table.append(el("thead"), el("tbody"));
+      table.tHead.append(head);
+      for (const school of round.schools) {
+        const row = el("tr", { "data-testid": "season-school", "data-school-id": school.school_id });
+        row.append(el("td", { class: "text" }, `${school.school_id} ${school.name}`.trim()));
+        for (const column of SEASON_COLUMNS) {
+          row.append(el("td", { "data-column": column, class: school[column] ? "" : "muted" }, number(school[column])));
+        }
+        table.tBodies[0].append(row);
+      }
+      const wrap = el("div", { class: "table-wrap short" });
+      wrap.append(table);
+      block.append(wrap);
+      blocks.push(block);
+    }
+    $("season-rounds").replaceChildren(...blocks);
+  }
+
   // ------------------------------------------------------------------ wiring
   function wire() {
     $("undo").addEventListener("click", () => change("/api/undo"));
@@ -631,6 +677,7 @@
     setBusy(true);
     const answer = await api("/api/state");
     if (answer.ok) render(answer.body);
+    await loadSeason();
     setBusy(false);
   }
 

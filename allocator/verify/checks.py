@@ -116,13 +116,15 @@ def preferred_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarr
     return np.arange(problem.arc_count) < bound[problem.arc_applicant()]
 
 
-def envy_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
+def envy_arcs(problem: CompiledProblem, allocation: Allocation,
+              never_open: np.ndarray | None = None) -> np.ndarray:
     """Boolean per arc: the applicant prefers this school and has justified envy there.
 
     An applicant prefers every arc before its assigned one (all arcs when not
     placed by the mechanism). Envy is justified when the school has a free
     seat, or admitted someone with a worse priority key there (a sweep
-    placement counts as the worst priority).
+    placement counts as the worst priority). Admissions on arcs flagged in
+    ``never_open`` (a later round's held seats) do not count as admitted.
     """
     preferred = preferred_arcs(problem, allocation)
     by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
@@ -130,6 +132,8 @@ def envy_arcs(problem: CompiledProblem, allocation: Allocation) -> np.ndarray:
     free_seat = counts < problem.school_capacity
     worst = np.full(problem.school_count, -1, dtype=np.int64)
     held = allocation.assigned_arc[by_mechanism]
+    if never_open is not None:
+        held = held[~never_open[held]]
     np.maximum.at(worst, problem.arc_school[held], problem.arc_priority[held])
     swept = allocation.placed_by == PLACED_BY_SWEEP
     worst[allocation.assigned_school[swept]] = _WORST

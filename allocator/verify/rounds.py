@@ -11,13 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from allocator.problem.later import LaterRoundProblem
-from allocator.solvers.result import PLACED_BY_MECHANISM, PLACED_BY_SWEEP, Allocation
+from allocator.solvers.result import PLACED_BY_MECHANISM, Allocation
 from allocator.solvers.units import build_units
-from allocator.verify.checks import preferred_arcs, verify
+from allocator.verify.checks import envy_arcs, verify
 from allocator.verify.groups import groups_involved
 from allocator.verify.result import EXAMPLES, CheckResult
 
-_WORST = np.iinfo(np.int64).max
 
 
 def verify_later_round(later: LaterRoundProblem, allocation: Allocation,
@@ -51,18 +50,7 @@ def round_envy_arcs(later: LaterRoundProblem, allocation: Allocation) -> np.ndar
     at the seat it held is not counted among those a school admitted: its seat
     was never open to others.
     """
-    problem = later.problem
-    preferred = preferred_arcs(problem, allocation)
-    free_seat = allocation.school_counts(problem.school_count) < problem.school_capacity
-    by_mechanism = allocation.placed_by == PLACED_BY_MECHANISM
-    arc = allocation.assigned_arc[by_mechanism]
-    competed = arc[~later.held_arc[arc]]
-    worst = np.full(problem.school_count, -1, dtype=np.int64)
-    np.maximum.at(worst, problem.arc_school[competed], problem.arc_priority[competed])
-    swept = allocation.placed_by == PLACED_BY_SWEEP
-    worst[allocation.assigned_school[swept]] = _WORST
-    school = problem.arc_school
-    return preferred & (free_seat[school] | (problem.arc_priority < worst[school]))
+    return envy_arcs(later.problem, allocation, never_open=later.held_arc)
 
 
 def check_round_envy(later: LaterRoundProblem, allocation: Allocation,

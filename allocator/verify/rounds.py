@@ -18,7 +18,6 @@ from allocator.verify.groups import groups_involved
 from allocator.verify.result import EXAMPLES, CheckResult
 
 
-
 def verify_later_round(later: LaterRoundProblem, allocation: Allocation,
                        stability_required: bool = True) -> list[CheckResult]:
     """Every check of a first round, envy relative to held seats, and the round's own.

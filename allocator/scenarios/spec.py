@@ -88,6 +88,13 @@ class ZoneChange(Strict):
         return self
 
 
+def selector_text(change: object) -> str:
+    """``category=migrant,zone=Z1``: the given selectors of a demand or season rate."""
+    parts = [f"{name}={getattr(change, name)}" for name in ("category", "zone", "county")
+             if getattr(change, name) is not None]
+    return ",".join(parts)
+
+
 class DemandChange(Strict):
     """Scale the applicants matching every given selector by ``factor``."""
 
@@ -109,9 +116,7 @@ class DemandChange(Strict):
     @property
     def selector(self) -> str:
         """``category=migrant,zone=Z1``: the key that names this change."""
-        parts = [f"{name}={getattr(self, name)}" for name in ("category", "zone", "county")
-                 if getattr(self, name) is not None]
-        return ",".join(parts)
+        return selector_text(self)
 
 
 class SeasonRate(Strict):
@@ -132,9 +137,7 @@ class SeasonRate(Strict):
     @property
     def selector(self) -> str:
         """``category=migrant,zone=Z1``, or ``all`` without a selector."""
-        parts = [f"{name}={getattr(self, name)}" for name in ("category", "zone", "county")
-                 if getattr(self, name) is not None]
-        return ",".join(parts) or "all"
+        return selector_text(self) or "all"
 
 
 class Season(Strict):

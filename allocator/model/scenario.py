@@ -27,7 +27,7 @@ from allocator.model.validate import (
     parse_column,
     rows_of,
 )
-from allocator.model.yaml_files import read_yaml
+from allocator.model.yaml_files import line_index, nearest_line, read_yaml
 
 SETTINGS_FILE = "scenario.yaml"
 DEFAULT_CLASS_SIZE_CAPS: dict[str, int] = {"primary": 45, "junior": 50}
@@ -103,9 +103,11 @@ def read_settings(folder: Path, problems: ProblemCollector) -> ScenarioSettings 
     try:
         return ScenarioSettings.model_validate(raw)
     except ValidationError as error:
+        lines = line_index(document.node)
         for item in error.errors():
-            key = ".".join(str(part) for part in item["loc"])
-            problems.add(SETTINGS_FILE, yaml_line(path, key), key, item["msg"])
+            location = tuple(str(part) for part in item["loc"])
+            problems.add(SETTINGS_FILE, nearest_line(lines, location), ".".join(location),
+                         item["msg"])
         return None
 
 

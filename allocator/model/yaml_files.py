@@ -228,3 +228,38 @@ def _check_keys(node: yaml.MappingNode, path: str, file: str,
         if key in seen:
             problems.add(file, line, _join(path, key), f"key '{key}' is given twice")
         seen.add(key)
+
+
+def line_index(node: yaml.Node | None) -> dict[tuple[str, ...], int]:
+    """The 1-based line of every mapping key and sequence item of a composed document.
+
+    Keys are paths of mapping keys and sequence indexes as text, e.g.
+    ``("tiers", "0", "predicate")``; ``()`` is the document itself.
+    """
+    lines: dict[tuple[str, ...], int] = {}
+    if node is None:
+        return lines
+    pending: list[tuple[yaml.Node, tuple[str, ...]]] = [(node, ())]
+    while pending:
+        current, path = pending.pop()
+        lines.setdefault(path, current.start_mark.line + 1)
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                child = (*path, str(key_node.value))
+                lines[child] = key_node.start_mark.line + 1
+                pending.append((value_node, child))
+        elif isinstance(current, yaml.SequenceNode):
+            for index, item in enumerate(current.value):
+                child = (*path, str(index))
+                lines[child] = item.start_mark.line + 1
+                pending.append((item, child))
+    return lines
+
+
+def nearest_line(lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> int | None:
+    """Line of ``key`` in a :func:`line_index`, else of its nearest ancestor present."""
+    while key:
+        if key in lines:
+            return lines[key]
+        key = key[:-1]
+    return lines.get(())

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from allocator.model.problems import ProblemCollector
 from allocator.model.scenario import yaml_line
 from allocator.model.schema import CATEGORY_TAGS, FORBIDDEN_NAME_PARTS
-from allocator.model.yaml_files import parse_yaml, read_yaml
+from allocator.model.yaml_files import line_index, nearest_line, parse_yaml, read_yaml
 from allocator.policy.config import Policy
 from allocator.policy.predicates import PREDICATES
 
@@ -74,21 +74,24 @@ def resolve_policy(reference: str, folder: Path, problems: ProblemCollector,
     if not isinstance(data, dict):
         problems.add(path.name, None, None, "a policy file must be a mapping")
         return None, path
+    lines = line_index(document.node)
     before = len(problems.problems)
-    _refuse_forbidden(data, path.name, problems, prefix="")
+    _refuse_forbidden(data, path.name, problems, prefix=(), lines=lines)
     if len(problems.problems) > before:
         return None, path
-    return _validate(_with_base(data, path.name, problems), path, problems), path
+    return _validate(_with_base(data, path.name, problems, lines), path, problems, lines), path
 
 
-def _with_base(data: dict[str, Any], file: str, problems: ProblemCollector) -> dict[str, Any]:
+def _with_base(data: dict[str, Any], file: str, problems: ProblemCollector,
+               lines: dict[tuple[str, ...], int]) -> dict[str, Any]:
     """Merge a planner's policy over the built-in named by its ``base`` key."""
     base_name = data.get("base")
     body = {key: value for key, value in data.items() if key != "base"}
     if base_name is None:
         return body
     if base_name not in builtin_policy_names():
-        problems.add(file, None, "base", f"unknown base policy '{base_name}'")
+        problems.add(file, nearest_line(lines, ("base",)), "base",
+                     f"unknown base policy '{base_name}'")
         return body
     return deep_merge(builtin_policy_data(base_name), body)
 
@@ -104,37 +107,49 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _refuse_forbidden(node: Any, file: str, problems: ProblemCollector, prefix: str) -> None:
+def _refuse_forbidden(node: Any, file: str, problems: ProblemCollector, prefix: tuple[str, ...],
+                      lines: dict[tuple[str, ...], int]) -> None:
     """Refuse any key or predicate that refers to tests, income or parents' jobs."""
     if isinstance(node, dict):
         for key, value in node.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            _flag(str(key), path, file, problems)
+            path = (*prefix, str(key))
+            _flag(str(key), path, file, problems, lines)
             if str(key) not in _FREE_TEXT_KEYS:
-                _refuse_forbidden(value, file, problems, path)
+                _refuse_forbidden(value, file, problems, path, lines)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            _refuse_forbidden(value, file, problems, f"{prefix}[{index}]")
+            _refuse_forbidden(value, file, problems, (*prefix, str(index)), lines)
     elif isinstance(node, str):
-        _flag(node, prefix, file, problems)
+        _flag(node, prefix, file, problems, lines)
 
 
-def _flag(text: str, path: str, file: str, problems: ProblemCollector) -> None:
+def _dotted(path: tuple[str, ...]) -> str:
+    """``("tiers", "0", "when")`` as ``tiers[0].when``, the way the policy docs name keys."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
+    return text
+
+
+def _flag(text: str, path: tuple[str, ...], file: str, problems: ProblemCollector,
+          lines: dict[tuple[str, ...], int]) -> None:
     if text in CATEGORY_TAGS or text in PREDICATES:
         return  # the fixed vocabulary ('low_income' is a guaranteed group, not a criterion)
     lowered = text.lower()
     hits = [word for word in FORBIDDEN_NAME_PARTS if word in lowered]
     if hits:
-        problems.add(file, None, path,
+        problems.add(file, nearest_line(lines, path), _dotted(path),
                      f"'{text}' refers to {hits[0]}: admission may not depend on tests, "
                      "scores, income or parents' jobs (POLICY.md)")
 
 
-def _validate(data: dict[str, Any], path: Path, problems: ProblemCollector) -> Policy | None:
+def _validate(data: dict[str, Any], path: Path, problems: ProblemCollector,
+              lines: dict[tuple[str, ...], int]) -> Policy | None:
     try:
         return Policy.model_validate(data)
     except ValidationError as error:
         for item in error.errors():
-            key = ".".join(str(part) for part in item["loc"]) or None
-            problems.add(path.name, None, key, item["msg"])
+            location = tuple(str(part) for part in item["loc"])
+            line = nearest_line(lines, location) if location else None
+            problems.add(path.name, line, ".".join(location) or None, item["msg"])
         return None

@@ -22,13 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from allocator.model.problems import InputError, InputProblem, ProblemCollector
 from allocator.model.scenario import Seed
 from allocator.model.schema import CATEGORY_TAGS
-from allocator.model.yaml_files import read_yaml
+from allocator.model.yaml_files import line_index, nearest_line, read_yaml
 
 #: Demand selectors accept the category tags of applicants.csv and the derived ``migrant``.
 DEMAND_CATEGORIES: tuple[str, ...] = ("migrant", *CATEGORY_TAGS)
@@ -230,9 +229,7 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     problems.raise_if_any()
     assert document is not None
     node, raw = document.node, document.data
-    lines: dict[tuple[str, ...], int] = {}
-    if node is not None:
-        _index_lines(node, (), lines, name, problems)
+    lines = line_index(node)
     if not isinstance(raw, dict):
         problems.add(name, 1, None, "expected a mapping with 'base', 'overrides', 'scenarios'")
         problems.raise_if_any()
@@ -241,7 +238,7 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
     except ValidationError as error:
         for item in error.errors():
             key = tuple(str(part) for part in item["loc"])
-            line = _longest(lines, key)
+            line = nearest_line(lines, key)
             problems.add(name, line, ".".join(key) or None, item["msg"])
         problems.raise_if_any()
         raise AssertionError("unreachable") from None
@@ -253,31 +250,6 @@ def read_scenario_file(path: str | Path) -> ScenarioFile:
 
 def _problem(file: str, row: int | None, column: str | None, message: str) -> InputProblem:
     return InputProblem(file, row, column, message)
-
-
-def _longest(lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> int | None:
-    while key:
-        if key in lines:
-            return lines[key]
-        key = key[:-1]
-    return lines.get(())
-
-
-def _index_lines(node: yaml.Node, path: tuple[str, ...], lines: dict[tuple[str, ...], int],
-                 file: str, problems: ProblemCollector) -> None:
-    """Record the 1-based line of every mapping key and sequence item."""
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            child = (*path, key)
-            lines[child] = key_node.start_mark.line + 1
-            _index_lines(value_node, child, lines, file, problems)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            child = (*path, str(index))
-            lines[child] = item.start_mark.line + 1
-            _index_lines(item, child, lines, file, problems)
 
 
 def _check_references(scenario_file: ScenarioFile, problems: ProblemCollector) -> None:

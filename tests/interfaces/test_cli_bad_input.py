@@ -132,7 +132,7 @@ CASES: dict[str, Case] = {
         _gb18030_applicants, "applicants.csv:2:", ("GB18030", "UTF-8", "CSV UTF-8")),
     "policy-yaml-with-a-test-score": Case(
         lambda f: write_ladder(f, policy_file=SCORE_POLICY),
-        "policy.yaml::tiers[0].all_of[0]", ("exam_score", "tests")),
+        "policy.yaml:6:tiers[0].all_of[0]", ("exam_score", "tests")),
     "test-score-column": Case(
         lambda f: write_ladder(f, applicants=[dict(row, test_score=90)
                                               for row in ladder_applicants()]),
@@ -235,7 +235,7 @@ def _many_problems(folder: Path) -> Path:
 
 MANY_PROBLEMS = (
     "applicants.csv:3:birth_date", "applicants.csv:5:categories",
-    "policy.yaml::tiers[0].all_of[0]", "priorities.csv:3:applicant_id",
+    "policy.yaml:6:tiers[0].all_of[0]", "priorities.csv:3:applicant_id",
     "scenario.yaml:4:mechanism", "schools.csv:3:capacity",
 )
 

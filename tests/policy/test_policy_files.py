@@ -74,3 +74,31 @@ def test_seat_warning_thresholds_come_from_the_policy(tmp_path):
         assert any("red >= orange >= yellow" in p.message for p in error.problems)
     else:
         raise AssertionError("unordered thresholds were accepted")
+
+
+def test_policy_problems_found_after_parsing_name_their_yaml_line(tmp_path):
+    # Regression: problems found by the policy model (a misspelt key, a forbidden
+    # criterion, an unknown base) were reported without a line number.
+    (tmp_path / "mine.yaml").write_text(
+        "base: shanxi-2024\n"          # line 1: unknown base
+        "lottery:\n"                    # line 2
+        "  method: coin\n"
+        "tiers:\n"
+        "  - name: a\n"
+        "    all_of: [household_income_band]\n",   # line 6: forbidden criterion
+        encoding="utf-8")
+    problems = ProblemCollector()
+    policy, _ = resolve_policy("mine.yaml", tmp_path, problems)
+    assert policy is None
+    forbidden = [p for p in problems.problems if "income" in p.message]
+    assert [(p.row, p.column) for p in forbidden] == [(6, "tiers[0].all_of[0]")]
+    (tmp_path / "mine.yaml").write_text(
+        "base: shanxi-2024\nlottery:\n  method: coin\n", encoding="utf-8")
+    problems = ProblemCollector()
+    resolve_policy("mine.yaml", tmp_path, problems)
+    assert {(p.row, p.column) for p in problems.problems} >= {(1, "base")}
+    (tmp_path / "mine.yaml").write_text(
+        "base: shanxi-2025\nlottery:\n  method: coin\n", encoding="utf-8")
+    problems = ProblemCollector()
+    resolve_policy("mine.yaml", tmp_path, problems)
+    assert [(p.row, p.column) for p in problems.problems] == [(2, "lottery")]

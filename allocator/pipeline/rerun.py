@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from allocator.pipeline.csv_text import frame_text
 from allocator.pipeline.relocate import locate_inputs
 from allocator.pipeline.run import RunResult, run_scenario
+
+if TYPE_CHECKING:
+    from allocator.pipeline.after import LaterRoundResult
 
 
 def rerun_recorded(run_dir: str | Path, scenario: str | Path | None = None) -> RunResult:
@@ -39,8 +43,9 @@ def rerun_recorded(run_dir: str | Path, scenario: str | Path | None = None) -> R
     if "round" in manifest:  # a later round: re-run it after its previous run
         from allocator.pipeline.after import run_after
 
-        result = run_after(folder, manifest["round"]["after"], manifest["round"]["lottery"],
-                           seed=manifest["seed"], mechanism=manifest["mechanism"])
+        result: RunResult | LaterRoundResult = run_after(
+            folder, manifest["round"]["after"], manifest["round"]["lottery"],
+            seed=manifest["seed"], mechanism=manifest["mechanism"])
     else:
         result = run_scenario(folder, seed=manifest["seed"], mechanism=manifest["mechanism"])
     written = run_dir / "assignments.csv"

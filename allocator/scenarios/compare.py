@@ -158,7 +158,7 @@ def _late_applicants(run: RunFolder) -> set[str]:
     return set(run.assignments.loc[run.assignments["late"] == "true", "applicant_id"])
 
 
-def _why(row, plan_changed: set[str], late: set[str] = frozenset()) -> str:
+def _why(row, plan_changed: set[str], late: frozenset[str] | set[str] = frozenset()) -> str:
     """A short explanation of one applicant's change."""
     before, after = row.school_id_before, row.school_id_after
     if pd.isna(before) and pd.isna(row.status_before):

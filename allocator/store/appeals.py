@@ -141,7 +141,7 @@ def _check_latest_round(connection: Connection, run) -> None:
         latest = following
         next_id = connection.scalar(select(models.runs.c.id).where(
             models.runs.c.job_key == following))
-        if next_id in seen:  # pragma: no cover - rounds cannot form a cycle
+        if next_id is None or next_id in seen:  # pragma: no cover - no cycle, no gap
             break
         seen.add(next_id)
         following = following_round(connection, next_id)

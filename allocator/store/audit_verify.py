@@ -101,7 +101,8 @@ def verify_run(engine: Engine, job_key: str | None = None, run_id: int | None = 
         if later is not None:
             previous_key = connection.scalar(select(models.runs.c.job_key).where(
                 models.runs.c.id == later.previous_run_id))
-            previous = find_previous(connection, previous_key)
+            previous = None if previous_key is None else find_previous(connection,
+                                                                         str(previous_key))
     report = VerifyReport(run.id, run.job_key, run.assignments_sha256)
     _check_inputs(report, run, inputs, input_hashes)
     if run.engine_version != __version__:

@@ -163,6 +163,16 @@ _TEXT.update({
     "download": ("下载", "Download"),
     "download_plan": ("下载该方案的运行结果与报告", "Download this plan's run folder and reports"),
     "tiles_note": ("底图", "Map tiles"),
+    "season_hint": ("以已发布的首轮结果为起点，用工作目录中的确认结果文件运行下一轮递补"
+                    "（同 allocator run --after）。",
+                    "Run the next round after the published allocation with a responses file "
+                    "of the workbench's folder (as allocator run --after)."),
+    "season_responses": ("确认结果文件", "Responses file"),
+    "season_lottery": ("抽签顺序", "Lottery order"),
+    "lottery_same": ("沿用首轮顺序", "same order"), "lottery_reversed": ("倒序", "reversed"),
+    "season_run": ("运行下一轮", "Run the next round"),
+    "season_no_responses": ("工作目录中没有确认结果文件",
+                            "No responses file in the workbench's folder"),
 })
 
 def text(key: str, lang: str) -> str:

@@ -29,6 +29,7 @@ from allocator.workbench.proposal import (
     proposal_problem,
     read_proposal,
 )
+from allocator.workbench.season_runs import SeasonRunner, responses_files
 from allocator.workbench.state import Workbench
 
 #: Largest request body accepted (a loaded scenario file).
@@ -158,13 +159,24 @@ def create_app(workbench: Workbench, token: str, map_layers: dict[str, Any],
         except KeyError as error:
             raise HTTPException(404, str(error)) from None
 
+    runner = SeasonRunner(workbench.engine)
+
     @app.get("/api/season", dependencies=guarded)
     def season() -> dict[str, Any]:
         names = dict(zip(workbench.engine.tables.schools["school_id"].astype(str),
                          workbench.engine.tables.schools["name"].astype(str), strict=True))
         return {"rounds": [{**round_, "schools": [{**row, "name": names.get(row["school_id"], "")}
                                                   for row in round_["schools"]]}
-                           for round_ in rounds or []]}
+                           for round_ in [*(rounds or []), *runner.rounds]],
+                "responses": responses_files(workbench.engine.work_folder)}
+
+    @app.post("/api/season/run", dependencies=guarded)
+    def season_run(responses: str, lottery: str = "same") -> Response:
+        try:
+            runner.run_next(responses, lottery)
+        except InputError as error:
+            return _refused([str(problem) for problem in error.problems])
+        return JSONResponse(season())
 
     @app.get("/api/movers", dependencies=guarded)
     def movers() -> dict[str, Any]:

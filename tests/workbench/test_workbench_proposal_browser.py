@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import zipfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -82,6 +83,13 @@ def start_workbench(county, work, *options):
     return process, address
 
 
+def write_declines(county, path) -> None:
+    """Every 50th applicant of the county declines (its seat, or its application)."""
+    applicants = pd.read_csv(county / "applicants.csv", dtype=str)["applicant_id"]
+    pd.DataFrame({"applicant_id": applicants[::50], "response": "decline"}).to_csv(
+        path, index=False, lineterminator="\n")
+
+
 @pytest.fixture(scope="module")
 def servers(proposal_county, tile_server, tmp_path_factory):
     """Two workbenches on the county, both holding the zoning folder: without and with tiles."""
@@ -93,6 +101,7 @@ def servers(proposal_county, tile_server, tmp_path_factory):
                 "--tiles-attribution", "Test tiles, loopback"))):
             work = tmp_path_factory.mktemp(f"workbench-{name}")
             shutil.copytree(zoning, work / zoning.name)
+            write_declines(county, work / "declines.csv")
             process, addresses[name] = start_workbench(county, work, *options)
             processes.append(process)
         yield addresses
@@ -296,4 +305,41 @@ def test_tiles_are_requested_and_drawn_and_nothing_else_leaves(servers, browser,
     page.wait_for_function(f"[...document.querySelectorAll('[data-testid=map-tile]')].some("
                            f"t => t.dataset.tile.split('/')[0] !== '{zoom}')")
     assert all(urlsplit(url).hostname == "127.0.0.1" for url in requests)
+    closed(page)
+
+
+def test_a_later_round_run_from_the_page_equals_allocator_run_after(servers, browser,
+                                                                    proposal_county,
+                                                                    tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import helpers
+
+    from allocator.workbench.season import round_figures
+
+    county = proposal_county[0]
+    first = helpers.run_cli("run", county, "--out", tmp_path / "run1", "--no-reports", "-q")
+    assert first.exit_code == 0, first.stderr
+    scenario = tmp_path / "scenario"
+    shutil.copytree(county, scenario)
+    write_declines(county, scenario / "responses.csv")
+    second = helpers.run_cli("run", scenario, "--out", tmp_path / "run2", "--after",
+                             tmp_path / "run1", "--no-reports", "-q")
+    assert second.exit_code == 0, second.stderr
+    expected = round_figures(tmp_path / "run2")
+    page = open_page(browser, servers["plain"])
+    assert page.locator("[data-testid=season-responses] option").all_inner_texts() == [
+        "declines.csv"]
+    page.locator("[data-testid=season-run]").focus()
+    act(page, lambda: page.keyboard.press("Enter"))
+    page.wait_for_selector("[data-testid=season-round][data-round='round-2']")
+    for key, value in expected["headline"].items():
+        shown = page.inner_text(f"[data-testid=season-round] [data-testid=season-{key}]")
+        assert int(re.sub(r"[^\d]", "", shown)) == value, key
+    for row in expected["schools"]:
+        cells = page.locator(f"[data-testid=season-school][data-school-id='{row['school_id']}']")
+        assert int(cells.locator("[data-column=freed]").inner_text()) == row["freed"]
+        assert int(cells.locator("[data-column=filled]").inner_text()) == row["filled"]
+    assert "第 2 轮" in page.inner_text("[data-testid=season-round]")
     closed(page)

@@ -646,11 +646,31 @@
     "declined:season_declined", "late_applicants_placed:season_late_placed",
     "still_waiting:season_waiting", "longest_chain:season_longest_chain"];
   const SEASON_COLUMNS = ["freed", "filled", "moved_out", "late_placed", "waiting"];
+  function renderSeasonForm(files) {
+    const select = $("season-responses");
+    const chosen = select.value;
+    select.replaceChildren(...files.map((name) => option(name, name, name === chosen)));
+    if (!files.length) select.append(option("", w("season_no_responses"), true));
+    select.disabled = $("season-run").disabled = !files.length;
+    const lottery = $("season-lottery");
+    const order = lottery.value || "same";
+    lottery.replaceChildren(...["same", "reversed"].map((name) => option(name, w("lottery_" + name), name === order)));
+  }
+
+  async function runRound() {
+    setBusy(true);
+    const query = `?responses=${encodeURIComponent($("season-responses").value)}&lottery=${$("season-lottery").value}`;
+    const answer = await api("/api/season/run" + query, { method: "POST" });
+    if (answer.ok) { showError(null); await loadSeason(); } else showError(answer.body.problems || ["HTTP " + answer.status]);
+    bump();
+    setBusy(false);
+  }
+
   async function loadSeason() {
     const answer = await api("/api/season");
     if (!answer.ok) return;
     const rounds = answer.body.rounds;
-    $("season-panel").hidden = rounds.length === 0;
+    renderSeasonForm(answer.body.responses);
     const blocks = [];
     for (const round of rounds) {
       const block = el("div", { class: "season-round", "data-testid": "season-round", "data-round": round.name });
@@ -834,6 +854,7 @@
     $("proposal-open").addEventListener("click", () =>
       change("/api/proposal?name=" + encodeURIComponent($("proposal-select").value)));
     $("proposal-accept-all").addEventListener("click", () => change("/api/proposal/accept-all"));
+    $("season-form").addEventListener("submit", (event) => { event.preventDefault(); runRound(); });
     $("proposal-file").addEventListener("change", async (event) => {
       const file = event.target.files[0];
       if (!file) return;

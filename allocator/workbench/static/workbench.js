@@ -675,7 +675,8 @@
     for (const round of rounds) {
       const block = el("div", { class: "season-round", "data-testid": "season-round", "data-round": round.name });
       const title = round.number ? w("season_round").replace("{n}", number(round.number)) : "";
-      block.append(el("h3", {}, [title, round.name].filter(Boolean).join(" · ")));
+      const run = round.responses ? [round.responses, w("lottery_" + round.lottery)] : [];
+      block.append(el("h3", {}, [title, round.name, ...run].filter(Boolean).join(" · ")));
       const list = el("div", { class: "season-figures" });
       for (const item of SEASON_FIGURES) {
         const [key, word] = item.split(":");

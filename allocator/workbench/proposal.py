@@ -186,8 +186,11 @@ def _base_servers(schools: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     return {zone: tuple(ids) for zone, ids in servers.items()}
 
 
-def _zoning_tables(folder: Path | None) -> dict[str, tuple[int, float | None, float | None,
-                                                        float | None]]:
+#: Zone -> (children, mean distance change in km, lat, lon) of a move.
+MoveFigures = tuple[int, float | None, float | None, float | None]
+
+
+def _zoning_tables(folder: Path | None) -> dict[str, MoveFigures]:
     """Zone -> (children, distance change, lat, lon) from a zoning run folder's tables."""
     if folder is None or not (folder / MOVED_TABLE).is_file():
         return {}
@@ -197,7 +200,7 @@ def _zoning_tables(folder: Path | None) -> dict[str, tuple[int, float | None, fl
         communities = pd.read_csv(folder / COMMUNITIES_TABLE, dtype={"zone_id": str})
         positions = {zone: (float(lat), float(lon)) for zone, lat, lon in zip(
             communities["zone_id"], communities["lat"], communities["lon"], strict=True)}
-    rows = {}
+    rows: dict[str, MoveFigures] = {}
     for zone, group in moved.groupby("zone_id", sort=False):
         children = int(group["children"].sum())
         weights = group["children"].to_numpy(dtype=float)
@@ -210,7 +213,7 @@ def _zoning_tables(folder: Path | None) -> dict[str, tuple[int, float | None, fl
 
 
 def roster_figures(engine: Engine, moves: dict[str, tuple[tuple[str, ...], tuple[str, ...]]]
-                   ) -> dict[str, tuple[int, float | None, float | None, float | None]]:
+                   ) -> dict[str, MoveFigures]:
     """Zone -> (children, mean distance change in km, lat, lon), computed from the roster.
 
     Children are the applicants whose home is in the zone (``residence_zone``, else
@@ -227,7 +230,7 @@ def roster_figures(engine: Engine, moves: dict[str, tuple[tuple[str, ...], tuple
     where = {str(school): (float(a), float(b)) for school, a, b in zip(
         schools["school_id"], pd.to_numeric(schools["lat"], errors="coerce"),
         pd.to_numeric(schools["lon"], errors="coerce"), strict=True)}
-    figures = {}
+    figures: dict[str, MoveFigures] = {}
     for zone, (before, after) in moves.items():
         inside = zones == zone
         known = inside & np.isfinite(lat) & np.isfinite(lon)

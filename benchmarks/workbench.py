@@ -6,7 +6,11 @@
    class more at the school turning most children away, and a zone moved to the
    nearest other public school. The list of movers (``GET /api/movers``, loaded by the
    page after the figures) is timed apart.
-2. Page load: ``allocator workbench`` started as a command; headless Chromium (Debian's,
+2. Zoning proposal and downloads: on a generated county with communities, the proposal
+   of ``allocator zoning`` loaded from the work folder (``POST /api/proposal``), one
+   community accepted, every move accepted at once (``/api/proposal/accept-all``), and a
+   plan's run folder with its reports zipped (``GET /api/run.zip``).
+3. Page load: ``allocator workbench`` started as a command; headless Chromium (Debian's,
    through Playwright) opens the printed address; time until the figures, the map and
    the school table are drawn (target under 2 s).
 
@@ -14,7 +18,8 @@ Wall-clock times depend on what else the machine runs; the CPU time of the serve
 process for the same request is printed under each (on a shared machine it is the
 better estimate of the wall time on an idle one).
 
-Usage: ``python -m benchmarks.workbench [--applicants 50000] [--repeats 5]``.
+Usage: ``python -m benchmarks.workbench [--applicants 50000] [--repeats 5]
+[--parts edits,proposal,page]``.
 """
 
 from __future__ import annotations
@@ -88,6 +93,64 @@ def time_edits(folder: Path, repeats: int) -> dict[str, list[float]]:
     return timings
 
 
+def time_proposal(applicants: int, communities: int, repeats: int) -> dict[str, list[float]]:
+    """Seconds per proposal request (and a zipped download) through the app in process."""
+    from fastapi.testclient import TestClient
+
+    from allocator.interfaces.cli import app
+    from allocator.pipeline.write import write_run
+    from allocator.reports.writer import report_writer
+    from allocator.workbench.app import create_app
+    from allocator.workbench.mapdata import map_geometry
+    from allocator.workbench.state import open_workbench
+
+    work = Path(tempfile.mkdtemp(prefix="bench-proposal-"))
+    county = work / "county"
+    for arguments in (["generate", county, "--applicants", applicants, "--seed", 4,
+                       "--communities", communities],
+                      ["zoning", county, "--out", work / "bench" / "zoning", "--time-limit", 20]):
+        from typer.testing import CliRunner
+
+        outcome = CliRunner().invoke(app, [str(argument) for argument in arguments])
+        assert outcome.exit_code == 0, outcome.output
+    bench = open_workbench(county, work / "bench")
+    scenario = bench.engine.loaded.scenario
+    _, layers = map_geometry(county, scenario.schools, scenario.applicants)
+    client = TestClient(create_app(bench, "t", layers))
+    headers = {"Authorization": "Bearer t"}
+    timings: dict[str, list[float]] = {}
+
+    def timed(name: str, call) -> dict:
+        bench.engine.forget_recent()
+        clock = time.perf_counter()
+        answer = call()
+        timings.setdefault(name, []).append(time.perf_counter() - clock)
+        assert answer.status_code == 200, answer.text[:300]
+        return answer.json() if "json" in answer.headers["content-type"] else {}
+
+    for _ in range(repeats):
+        state = timed("load the proposal", lambda: client.post(
+            "/api/proposal", params={"name": "zoning"}, headers=headers))
+        first = state["proposal"]["moves"][0]
+        edit = {"kind": "zone", "zone": first["zone"], "serve": first["to"]}
+        timed("baseline: the same zone move as an edit", lambda edit=edit: client.post(
+            "/api/edits", json=edit, headers=headers))
+        client.post("/api/reset", headers=headers)
+        timed("accept one community", lambda edit=edit: client.post(
+            "/api/proposal/accept", params={"zone": edit["zone"]}, headers=headers))
+        timed(f"accept all ({len(state['proposal']['moves'])} moves)", lambda: client.post(
+            "/api/proposal/accept-all", headers=headers))
+        clock = time.perf_counter()
+        write_run(bench.current.result, work / "baseline-run", extra_writers=[report_writer("zh")])
+        timings.setdefault("baseline: write_run with reports", []).append(
+            time.perf_counter() - clock)
+        timed("download the plan with reports", lambda: client.get(
+            "/api/run.zip", params={"plan": "current", "reports": "true"}, headers=headers))
+        client.post("/api/reset", headers=headers)
+    shutil.rmtree(work, ignore_errors=True)
+    return timings
+
+
 def page_load(folder: Path, repeats: int) -> list[float]:
     """Seconds from opening the address until the page has drawn the plan."""
     from playwright.sync_api import sync_playwright
@@ -128,7 +191,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--applicants", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--parts", default="edits,proposal,page",
+                        help="comma-separated: edits, proposal, page")
     arguments = parser.parse_args()
+    parts = set(arguments.parts.split(","))
+    if "proposal" in parts:
+        report("generated county with communities (8,000 applicants, 250 communities): "
+               "zoning proposal and download", time_proposal(8000, 250, arguments.repeats))
+    if "edits" in parts:
+        edits_parts(arguments)
+    if "page" in parts:
+        report("demo county: page load in headless Chromium",
+               {"page load": page_load(DEMO, arguments.repeats)})
+
+
+def edits_parts(arguments: argparse.Namespace) -> None:
+    """Warm edits on the demo county and on a generated county of ``--applicants``."""
     report("demo county (4,000 applicants): server time per request",
            time_edits(DEMO, arguments.repeats))
     with tempfile.TemporaryDirectory(prefix="bench-county-") as work:
@@ -137,8 +215,6 @@ def main() -> None:
                                 name=f"bench-{arguments.applicants}", seed=7)
         report(f"generated county ({arguments.applicants:,} applicants, {len(schools)} schools): "
                "server time per request", time_edits(folder, arguments.repeats))
-    report("demo county: page load in headless Chromium",
-           {"page load": page_load(DEMO, arguments.repeats)})
 
 
 if __name__ == "__main__":

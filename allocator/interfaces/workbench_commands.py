@@ -35,6 +35,11 @@ def workbench(
     rounds: Annotated[list[Path] | None, typer.Option(
         "--round", help="a later round's run folder ('allocator run --after'), shown in the "
                         "Season panel; repeat for several rounds")] = None,
+    tiles: Annotated[str | None, typer.Option(
+        help="map tiles under the map: a URL template with {z}, {x} and {y} (off by default; "
+             "the tile server then sees which area is viewed)")] = None,
+    tiles_attribution: Annotated[str, typer.Option(
+        help="attribution shown on the map with --tiles (the tile server's terms)")] = "",
 ) -> None:
     """Serve SCENARIO in the browser: a map, the figures, and every edit re-solved at once.
 
@@ -54,6 +59,7 @@ def workbench(
         print("give a scenario folder or --store URL (one of them)", file=sys.stderr)
         raise typer.Exit(EXIT_INVALID_INPUT)
     try:
+        tile_layer = tile_setting(tiles, tiles_attribution)
         season = read_rounds(list(rounds or []))
         if store is not None:
             from allocator.workbench.stored import stored_scenario_folder
@@ -70,7 +76,7 @@ def workbench(
     loaded = bench.engine.loaded.scenario
     _, layers = map_geometry(bench.engine.folder, loaded.schools, loaded.applicants)
     access = token or secrets.token_urlsafe(24)
-    application = create_app(bench, access, layers, season)
+    application = create_app(bench, access, layers, season, tile_layer)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind((host, port))
@@ -80,6 +86,35 @@ def workbench(
     print(f"workbench folder: {folder}; stop with Ctrl+C", file=sys.stderr, flush=True)
     config = uvicorn.Config(application, log_level="warning")
     uvicorn.Server(config).run(sockets=[listener])
+
+
+def tile_setting(template: str | None, attribution: str) -> dict[str, str] | None:
+    """The ``--tiles`` setting for the page, or an :class:`InputError` naming what is wrong.
+
+    Parameters
+    ----------
+    template : str or None
+        ``http(s)://host/.../{z}/{x}/{y}...``; ``None`` leaves tiles off.
+    attribution : str
+        Text shown on the map (the tile server's attribution).
+    """
+    from urllib.parse import urlsplit
+
+    from allocator.model.problems import InputProblem
+
+    if template is None:
+        return None
+    problems = []
+    parts = urlsplit(template)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append("give an http:// or https:// address")
+    missing = [key for key in ("{z}", "{x}", "{y}") if key not in template]
+    if missing:
+        problems.append(f"the template lacks {', '.join(missing)}")
+    if problems:
+        raise InputError([InputProblem("command line", None, "--tiles", message)
+                          for message in problems])
+    return {"url": template, "attribution": attribution.strip()}
 
 
 def register(app: typer.Typer) -> None:

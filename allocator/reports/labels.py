@@ -132,6 +132,49 @@ _TEXT.update({
     "season_longest_chain": ("最长空位链", "Longest vacancy chain"),
 })
 
+#: Words of the workbench's zoning proposals, tiles and downloads.
+_TEXT.update({
+    "proposal": ("划片调整建议", "Zoning proposal"),
+    "proposal_hint": ("载入 allocator zoning 的结果：逐个片区接受或拒绝，"
+                      "每次接受都是一项普通的划片调整。",
+                      "Load a result of allocator zoning: accept or reject community by "
+                      "community; each accept is an ordinary zone move."),
+    "proposal_choose": ("工作目录中的建议", "Proposals in the workbench's folder"),
+    "proposal_open": ("打开", "Open"),
+    "proposal_upload": ("上传方案文件", "Upload a what-if file"),
+    "proposal_none": ("工作目录中没有建议", "No proposal in the workbench's folder"),
+    "proposal_from": ("现对口学校", "Served today by"),
+    "proposal_to": ("建议对口学校", "Proposed school"),
+    "proposal_status": ("状态", "Status"),
+    "proposal_accept": ("接受", "Accept"), "proposal_reject": ("拒绝", "Reject"),
+    "proposal_restore": ("恢复", "Restore"),
+    "proposal_accept_all": ("全部接受", "Accept all"),
+    "status_pending": ("待定", "pending"), "status_accepted": ("已接受", "accepted"),
+    "status_rejected": ("已拒绝", "rejected"),
+    "proposal_counts": ("{moves} 个片区调整：待定 {pending}，已接受 {accepted}，已拒绝 {rejected}",
+                        "{moves} communities moved: {pending} pending, {accepted} accepted, "
+                        "{rejected} rejected"),
+    "proposal_source_roster": ("人数与距离按报名名单计算",
+                               "children and distances from the roster"),
+    "proposal_source_table": ("人数与距离取自 moved_communities.csv",
+                              "children and distances from moved_communities.csv"),
+    "proposal_layer": ("建议调整的片区（虚线：去向学校）",
+                       "Communities the proposal moves (dashed: to the proposed school)"),
+    "download": ("下载", "Download"),
+    "download_plan": ("下载该方案的运行结果与报告", "Download this plan's run folder and reports"),
+    "tiles_note": ("底图", "Map tiles"),
+    "season_hint": ("以已发布的首轮结果为起点，用工作目录中的确认结果文件运行下一轮递补"
+                    "（同 allocator run --after）。",
+                    "Run the next round after the published allocation with a responses file "
+                    "of the workbench's folder (as allocator run --after)."),
+    "season_responses": ("确认结果文件", "Responses file"),
+    "season_lottery": ("抽签顺序", "Lottery order"),
+    "lottery_same": ("沿用首轮顺序", "same order"), "lottery_reversed": ("倒序", "reversed"),
+    "season_run": ("运行下一轮", "Run the next round"),
+    "season_no_responses": ("工作目录中没有确认结果文件",
+                            "No responses file in the workbench's folder"),
+})
+
 def text(key: str, lang: str) -> str:
     """The word for ``key`` in ``lang`` (``zh`` or ``en``)."""
     if lang not in LANGUAGES:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allocator.model.vocabulary import column_label
 from allocator.reports.labels import text, words
 from allocator.reports.writer import tier_labels
 from allocator.workbench import figures
@@ -37,12 +38,35 @@ def state_payload(workbench: Workbench, lang: str) -> dict[str, Any]:
         "zones": zone_servers(schools),
         "edits": [edit_text(edit, lang, schools) for edit in workbench.edits],
         "kept": list(workbench.kept),
+        "proposal": proposal_payload(workbench, lang),
         "can_undo": bool(workbench.edits), "can_redo": bool(workbench.undone),
         "solve": {"seconds": round(solved.seconds, 3), "warm": solved.warm},
         "policy": {"counties": counties, "class_size": dict(policy.class_size),
                    "inflow_counties": list(policy.migrants.inflow_counties),
                    "older_sibling": policy.siblings.older_sibling},
     }
+
+
+def proposal_payload(workbench: Workbench, lang: str) -> dict[str, Any] | None:
+    """The loaded zoning proposal: every move with its status, and the table's labels."""
+    proposal = workbench.proposal
+    if proposal is None:
+        return None
+    pending = {move.zone for move in workbench.pending_moves()}
+    moves = []
+    for move in proposal.moves:
+        status = ("rejected" if move.zone in workbench.rejected else
+                  "pending" if move.zone in pending else "accepted")
+        moves.append({"zone": move.zone, "from": list(move.from_schools),
+                      "to": list(move.to_schools), "children": move.children,
+                      "distance_change_km": move.distance_change_km,
+                      "lat": move.lat, "lon": move.lon, "status": status})
+    counts = {status: sum(move["status"] == status for move in moves)
+              for status in ("pending", "accepted", "rejected")}
+    return {"name": proposal.name, "source": proposal.source, "moves": moves,
+            "counts": counts,
+            "columns": {key: column_label(key, lang) for key in
+                        ("zone", "children", "distance_km_change")}}
 
 
 def zone_servers(schools: list[dict[str, Any]]) -> dict[str, list[str]]:

@@ -23,6 +23,7 @@ from allocator.workbench.edits import (
     scenario_yaml,
 )
 from allocator.workbench.engine import Engine, Solved
+from allocator.workbench.proposal import Proposal
 
 #: Plans kept for comparison at most (each holds a full result).
 MAX_KEPT = 6
@@ -45,6 +46,8 @@ class Workbench:
         self.undone: list[dict[str, Any]] = []
         self.current: Solved = engine.solve([])
         self.kept: dict[str, tuple[list[dict[str, Any]], Solved]] = {}
+        self.proposal: Proposal | None = None
+        self.rejected: set[str] = set()
         self.lock = threading.Lock()
 
     def keep(self, name: str) -> None:
@@ -73,23 +76,55 @@ class Workbench:
             self.current = solved
             return solved
 
+    def apply_group(self, edits: list[dict[str, Any]], group: str) -> Solved:
+        """Add several edits solved once, undone and redone together (accept all moves)."""
+        with self.lock:
+            grouped = [{**check_edit_shape(edit), "group": group} for edit in edits]
+            solved = self.engine.solve([*self.edits, *grouped])
+            self.edits.extend(grouped)
+            self.undone.clear()
+            self.current = solved
+            return solved
+
     def undo(self) -> Solved:
-        """Take back the last edit (nothing happens when there is none)."""
+        """Take back the last edit, or its whole group (nothing happens when there is none)."""
         with self.lock:
             if self.edits:
-                solved = self.engine.solve(self.edits[:-1])
-                self.undone.append(self.edits.pop())
+                count = _group_length(self.edits)
+                solved = self.engine.solve(self.edits[:-count])
+                self.undone.extend(reversed(self.edits[-count:]))
+                del self.edits[-count:]
                 self.current = solved
             return self.current
 
     def redo(self) -> Solved:
-        """Put back the last edit taken back."""
+        """Put back the last edit taken back, or its whole group."""
         with self.lock:
             if self.undone:
-                solved = self.engine.solve([*self.edits, self.undone[-1]])
-                self.edits.append(self.undone.pop())
+                count = _group_length(self.undone)
+                again = list(reversed(self.undone[-count:]))
+                solved = self.engine.solve([*self.edits, *again])
+                self.edits.extend(again)
+                del self.undone[-count:]
                 self.current = solved
             return self.current
+
+    def set_proposal(self, proposal: Proposal) -> None:
+        """Show ``proposal``'s moves (the edits stay as they are)."""
+        with self.lock:
+            self.proposal, self.rejected = proposal, set()
+
+    def pending_moves(self) -> list[Any]:
+        """The proposal's moves neither accepted (zone served as proposed) nor rejected."""
+        if self.proposal is None:
+            return []
+        return [move for move in self.proposal.moves
+                if move.zone not in self.rejected and not self.accepted(move)]
+
+    def accepted(self, move: Any) -> bool:
+        """The zone is served now exactly as ``move`` proposes (accepted, by any edit)."""
+        served = self.current.document["overrides"][OVERRIDE_NAME].get("catchments", {})
+        return list(served.get(move.zone, {}).get("serve", [])) == list(move.to_schools)
 
     def reset(self) -> Solved:
         """Back to the base scenario (the edits can be redone one by one)."""
@@ -138,6 +173,17 @@ class Workbench:
         merged = merge_scenario(scenario_file, chosen, problems)
         problems.raise_if_any()
         return edits_from_merged(merged)
+
+
+def _group_length(edits: list[dict[str, Any]]) -> int:
+    """How many edits at the end of ``edits`` belong to the last one's group."""
+    group = edits[-1].get("group")
+    if group is None:
+        return 1
+    count = 0
+    while count < len(edits) and edits[-1 - count].get("group") == group:
+        count += 1
+    return count
 
 
 def open_workbench(folder: Path, work_folder: Path) -> Workbench:

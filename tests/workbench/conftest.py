@@ -25,6 +25,8 @@ def bench(demo_bench) -> Workbench:
     """The demo county's workbench, back at the base scenario with no edits."""
     demo_bench.reset()
     demo_bench.undone.clear()
+    demo_bench.kept.clear()
+    demo_bench.proposal = None
     return demo_bench
 
 
@@ -56,3 +58,43 @@ def zone_moved(folder: Path, zone: str, to_school: str) -> dict[str, str]:
         if ";".join(items) != cell:
             cells[school] = ";".join(items)
     return cells
+
+
+@pytest.fixture(scope="session")
+def proposal_county(tmp_path_factory) -> tuple[Path, Path]:
+    """A generated county with communities, and the run folder of ``allocator zoning`` on it.
+
+    Generated rather than the bundled demo, so the tests read their expectations from
+    the commands' own outputs and do not depend on the demo's zones.
+    """
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import helpers
+
+    root = tmp_path_factory.mktemp("proposal")
+    county = root / "county"
+    made = helpers.run_cli("generate", county, "--applicants", "1500", "--seed", "4",
+                           "--communities", "50")
+    assert made.exit_code == 0, made.stderr
+    zoning = root / "zoning-2026"
+    proposed = helpers.run_cli("zoning", county, "--out", zoning, "--time-limit", "6")
+    assert proposed.exit_code == 0, proposed.stderr + proposed.stdout
+    return county, zoning
+
+
+@pytest.fixture(scope="session")
+def proposal_expected(proposal_county, tmp_path_factory) -> dict[str, dict]:
+    """``summary.json`` of each scenario of the zoning what-if file (``allocator scenarios``)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests"))
+    import helpers
+
+    _, zoning = proposal_county
+    out = tmp_path_factory.mktemp("proposal-runs") / "runs"
+    done = helpers.run_cli("scenarios", zoning / "zoning-scenarios.yaml", "--out", out)
+    assert done.exit_code == 0, done.stderr
+    return {name: json.loads((out / name / "summary.json").read_text(encoding="utf-8"))
+            for name in ("current", "proposal")}

@@ -33,7 +33,10 @@ def test_every_route_but_health_needs_the_token(client):
               ("post", "/api/undo"), ("post", "/api/redo"), ("post", "/api/reset"),
               ("post", "/api/scenario"), ("get", "/api/scenario.yaml"),
               ("get", "/api/school/140702-S001"), ("get", "/api/movers"), ("get", "/api/run.zip"),
-              ("post", "/api/keep"), ("get", "/api/compare"), ("get", "/api/season")]
+              ("post", "/api/keep"), ("get", "/api/compare"), ("get", "/api/season"),
+              ("get", "/api/proposals"), ("get", "/api/proposal"), ("post", "/api/proposal"),
+              ("post", "/api/proposal/accept"), ("post", "/api/proposal/accept-all"),
+              ("post", "/api/proposal/reject"), ("post", "/api/season/run")]
     app_routes = {route.path for route in client.app.app.routes if route.path != "/health"}
     assert app_routes == {path.replace("140702-S001", "{school_id}") for _, path in routes}
     for method, path in routes:

@@ -128,7 +128,7 @@ def test_without_rounds_the_season_is_empty(bench):
     loaded = bench.engine.loaded.scenario
     _, layers = map_geometry(DEMO, loaded.schools, loaded.applicants)
     plain = TestClient(create_app(bench, TOKEN, layers))
-    assert plain.get("/api/season", headers=BEARER).json() == {"rounds": []}
+    assert plain.get("/api/season", headers=BEARER).json() == {"rounds": [], "responses": []}
 
 
 def test_invalid_round_folder_is_refused_with_exit_2(tmp_path, round_two):

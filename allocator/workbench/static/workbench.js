@@ -116,6 +116,7 @@
     renderMapState(state);
     renderForms(state);
     renderEdits(state);
+    renderProposal(state);
     if (view.selected && !state.schools.some((s) => s.school_id === view.selected)) view.selected = null;
     renderDetail();
     loadMovers();
@@ -218,6 +219,10 @@
     root.setAttribute("viewBox", `0 0 ${p.width} ${p.height}`);
     root.replaceChildren();
     root.append(svg("rect", { x: 0, y: 0, width: p.width, height: p.height, fill: "#eef1ea" }));
+    root.append(svg("g", { id: "tiles-layer" }));
+    const attribution = $("tiles-attribution");
+    attribution.hidden = !map.tiles;
+    if (map.tiles) attribution.textContent = map.tiles.attribution || new URL(map.tiles.url.replace(/[{}]/g, "")).host;
     const zones = svg("g", { id: "zones-layer" });
     for (const [zone, rings] of Object.entries(map.zones)) {
       for (const ring of rings) {
@@ -236,9 +241,57 @@
       density.append(svg("rect", { x: column * cell, y: row * cell, width: cell, height: cell,
                                    fill: "#37474f", "fill-opacity": (0.06 + 0.5 * Math.log1p(count) / top).toFixed(3) }));
     }
-    root.append(zones, density, svg("g", { id: "flows-layer" }), svg("g", { id: "schools-layer" }),
-                svg("g", { id: "marks-layer" }));
+    root.append(zones, density, svg("g", { id: "flows-layer" }), svg("g", { id: "proposal-layer" }),
+                svg("g", { id: "schools-layer" }), svg("g", { id: "marks-layer" }));
     wireZoom(root);
+  }
+
+  // ------------------------------------------------------------------ map tiles (optional)
+  // Web Mercator tiles ({z}/{x}/{y}) drawn under the layers; each tile is placed by projecting
+  // its corners, which over a county is exact to well under a pixel per tile.
+  const tileX = (lon, z) => (lon + 180) / 360 * 2 ** z;
+  const tileY = (lat, z) => {
+    const phi = lat * Math.PI / 180;
+    return (1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2 * 2 ** z;
+  };
+  const tileLon = (x, z) => x / 2 ** z * 360 - 180;
+  const tileLat = (y, z) => Math.atan(Math.sinh(Math.PI * (1 - 2 * y / 2 ** z))) * 180 / Math.PI;
+  let tilesPending = false;
+  function scheduleTiles() {
+    if (!view.map || !view.map.tiles || tilesPending) return;
+    tilesPending = true;
+    requestAnimationFrame(() => { tilesPending = false; drawTiles(); });
+  }
+
+  function drawTiles() {
+    const box = view.box, layer = $("tiles-layer");
+    const pixels = $("map").getBoundingClientRect().width || 800;
+    // the drawn area can be wider or taller than the view box (the SVG keeps its aspect)
+    const [north, west] = unproject(box.x - box.width / 2, box.y - box.height / 2);
+    const [south, east] = unproject(box.x + 1.5 * box.width, box.y + 1.5 * box.height);
+    const degreesPerPixel = (east - west) / 2 / pixels;
+    const z = Math.max(0, Math.min(19, Math.round(Math.log2(360 / (256 * degreesPerPixel)))));
+    const [x0, x1] = [Math.floor(tileX(west, z)), Math.floor(tileX(east, z))];
+    const [y0, y1] = [Math.floor(tileY(north, z)), Math.floor(tileY(south, z))];
+    const wanted = new Set();
+    for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) {
+      if (wanted.size < 150 && y >= 0 && y < 2 ** z) wanted.add(`${z}/${x}/${y}`);
+    }
+    for (const image of [...layer.children]) if (!wanted.has(image.dataset.tile)) image.remove();
+    const drawn = new Set([...layer.children].map((image) => image.dataset.tile));
+    for (const key of wanted) {
+      if (drawn.has(key)) continue;
+      const [tz, tx, ty] = key.split("/").map(Number);
+      const [left, top] = project(tileLat(ty, tz), tileLon(tx, tz));
+      const [right, bottom] = project(tileLat(ty + 1, tz), tileLon(tx + 1, tz));
+      const wrapped = ((tx % 2 ** tz) + 2 ** tz) % 2 ** tz;
+      const url = view.map.tiles.url.replace("{z}", tz).replace("{x}", wrapped).replace("{y}", ty);
+      const image = svg("image", { class: "tile", href: url, x: left, y: top, width: right - left,
+                                   height: bottom - top, preserveAspectRatio: "none",
+                                   "data-tile": key, "data-testid": "map-tile" });
+      image.addEventListener("load", () => { image.dataset.loaded = "1"; });
+      layer.append(image);
+    }
   }
 
   // zoom (wheel, buttons, + and - keys) and pan (drag) by changing the view box
@@ -250,6 +303,7 @@
     const y = Math.min(Math.max(box.y, -p.height * 0.1), p.height * 1.1 - height);
     view.box = { x, y, width, height };
     $("map").setAttribute("viewBox", `${x} ${y} ${width} ${height}`);
+    scheduleTiles();
     const zoom = p.width / width;
     for (const mark of document.querySelectorAll("#schools-layer .school")) {
       mark.setAttribute("r", (Number(mark.dataset.radius) / Math.pow(zoom, 0.75)).toFixed(2));
@@ -364,6 +418,7 @@
       });
       layer.append(mark);
     }
+    drawProposal(state);
     if (view.box) setBox(view.box);
     renderLegend();
   }
@@ -381,6 +436,7 @@
     item("#7e57c2", w("private_school"));
     item("rgba(55,71,79,.45)", w("homes"));
     item("hsla(200,45%,62%,.4)", w("zones_layer"));
+    if (view.state && view.state.proposal) item("#d84315", w("proposal_layer"));
   }
 
   function drawFlows(story) {
@@ -571,6 +627,17 @@
       }
       body.append(tr);
     }
+    const links = el("tr", { class: "downloads" });
+    links.append(el("td", { class: "text" }, w("download_plan")));
+    for (const run of runs) {
+      const cell = el("td");
+      cell.append(el("a", { class: "button", download: "", "data-testid": "download-plan", "data-plan": run,
+        "aria-label": `${w("download")} ${label(run)}`,
+        href: `/api/run.zip?plan=${encodeURIComponent(run)}&reports=true&lang=${view.lang}&token=${encodeURIComponent(token)}` },
+        w("download")));
+      links.append(cell);
+    }
+    body.append(links);
     $("compare").tBodies[0].replaceWith(body);
   }
 
@@ -579,16 +646,37 @@
     "declined:season_declined", "late_applicants_placed:season_late_placed",
     "still_waiting:season_waiting", "longest_chain:season_longest_chain"];
   const SEASON_COLUMNS = ["freed", "filled", "moved_out", "late_placed", "waiting"];
+  function renderSeasonForm(files) {
+    const select = $("season-responses");
+    const chosen = select.value;
+    select.replaceChildren(...files.map((name) => option(name, name, name === chosen)));
+    if (!files.length) select.append(option("", w("season_no_responses"), true));
+    select.disabled = $("season-run").disabled = !files.length;
+    const lottery = $("season-lottery");
+    const order = lottery.value || "same";
+    lottery.replaceChildren(...["same", "reversed"].map((name) => option(name, w("lottery_" + name), name === order)));
+  }
+
+  async function runRound() {
+    setBusy(true);
+    const query = `?responses=${encodeURIComponent($("season-responses").value)}&lottery=${$("season-lottery").value}`;
+    const answer = await api("/api/season/run" + query, { method: "POST" });
+    if (answer.ok) { showError(null); await loadSeason(); } else showError(answer.body.problems || ["HTTP " + answer.status]);
+    bump();
+    setBusy(false);
+  }
+
   async function loadSeason() {
     const answer = await api("/api/season");
     if (!answer.ok) return;
     const rounds = answer.body.rounds;
-    $("season-panel").hidden = rounds.length === 0;
+    renderSeasonForm(answer.body.responses);
     const blocks = [];
     for (const round of rounds) {
       const block = el("div", { class: "season-round", "data-testid": "season-round", "data-round": round.name });
       const title = round.number ? w("season_round").replace("{n}", number(round.number)) : "";
-      block.append(el("h3", {}, [title, round.name].filter(Boolean).join(" · ")));
+      const run = round.responses ? [round.responses, w("lottery_" + round.lottery)] : [];
+      block.append(el("h3", {}, [title, round.name, ...run].filter(Boolean).join(" · ")));
       const list = el("div", { class: "season-figures" });
       for (const item of SEASON_FIGURES) {
         const [key, word] = item.split(":");
@@ -618,6 +706,114 @@
       blocks.push(block);
     }
     $("season-rounds").replaceChildren(...blocks);
+  }
+
+  // ------------------------------------------------------------------ zoning proposal
+  const STATUS_CLASS = { pending: "pending", accepted: "accepted", rejected: "rejected" };
+  const schoolList = (ids) => ids.map((id) => `${id} ${schoolName(id) === id ? "" : schoolName(id)}`.trim()).join("、");
+
+  async function loadProposals() {
+    const answer = await api("/api/proposals");
+    if (!answer.ok) return;
+    const select = $("proposal-select");
+    const chosen = select.value;
+    const names = answer.body.available;
+    select.replaceChildren(...names.map((name) => option(name, name, name === chosen)));
+    if (!names.length) select.append(option("", w("proposal_none"), true));
+    select.disabled = !names.length;
+    $("proposal-open").disabled = !names.length;
+  }
+
+  function renderProposal(state) {
+    const proposal = state.proposal;
+    $("proposal-body").hidden = !proposal;
+    if (!proposal) return;
+    $("proposal-name").textContent = proposal.name;
+    const counts = proposal.counts;
+    $("proposal-counts").textContent = w("proposal_counts").replace("{moves}", number(proposal.moves.length))
+      .replace("{pending}", number(counts.pending)).replace("{accepted}", number(counts.accepted))
+      .replace("{rejected}", number(counts.rejected));
+    $("proposal-source").textContent = w(proposal.source === "roster" ? "proposal_source_roster" : "proposal_source_table");
+    $("proposal-accept-all").disabled = counts.pending === 0;
+    const head = el("tr");
+    const columns = [[proposal.columns.zone, "text"], [w("proposal_from"), "text"], [w("proposal_to"), "text"],
+      [proposal.columns.children], [proposal.columns.distance_km_change], [w("proposal_status"), "text"], ["", "text"]];
+    for (const [label, cls] of columns) head.append(el("th", cls ? { class: cls, scope: "col" } : { scope: "col" }, label));
+    $("proposal-moves").tHead.replaceChildren(head);
+    const body = el("tbody");
+    for (const move of proposal.moves) {
+      const row = el("tr", { "data-testid": "proposal-move", "data-zone": move.zone, "data-status": move.status,
+                             class: move.zone === view.focusedMove ? "focused" : "" });
+      const zone = el("button", { type: "button", class: "linkish" }, move.zone);
+      zone.addEventListener("click", () => focusMove(move.zone));
+      const zoneCell = el("td", { class: "text" });
+      zoneCell.append(zone);
+      const status = el("td", { class: "text" });
+      status.append(el("span", { class: "status " + STATUS_CLASS[move.status] }, w("status_" + move.status)));
+      row.append(zoneCell, el("td", { class: "text" }, schoolList(move.from)), el("td", { class: "text" }, schoolList(move.to)),
+                 el("td", {}, number(move.children)),
+                 el("td", {}, move.distance_change_km === null ? "–" : signed(move.distance_change_km, 2)), status);
+      const actions = el("td", { class: "text row-actions" });
+      const label = `${move.zone} → ${schoolList(move.to)}`;
+      if (move.status === "pending") {
+        const accept = el("button", { type: "button", "data-testid": "proposal-accept", "aria-label": `${w("proposal_accept")} ${label}` }, w("proposal_accept"));
+        accept.addEventListener("click", () => change("/api/proposal/accept?zone=" + encodeURIComponent(move.zone)));
+        const reject = el("button", { type: "button", "data-testid": "proposal-reject", "aria-label": `${w("proposal_reject")} ${label}` }, w("proposal_reject"));
+        reject.addEventListener("click", () => change("/api/proposal/reject?zone=" + encodeURIComponent(move.zone)));
+        actions.append(accept, reject);
+      } else if (move.status === "rejected") {
+        const restore = el("button", { type: "button", "data-testid": "proposal-restore", "aria-label": `${w("proposal_restore")} ${label}` }, w("proposal_restore"));
+        restore.addEventListener("click", () => change("/api/proposal/reject?undo=true&zone=" + encodeURIComponent(move.zone)));
+        actions.append(restore);
+      }
+      row.append(actions);
+      body.append(row);
+    }
+    $("proposal-moves").tBodies[0].replaceWith(body);
+  }
+
+  function focusMove(zone) {
+    view.focusedMove = view.focusedMove === zone ? null : zone;
+    for (const row of document.querySelectorAll("[data-testid=proposal-move]")) {
+      row.classList.toggle("focused", row.dataset.zone === view.focusedMove);
+    }
+    drawProposal(view.state);
+  }
+
+  // the moved communities on the map: the zone's outline and a dashed line to its proposed school
+  function drawProposal(state) {
+    const layer = $("proposal-layer");
+    if (!layer) return;
+    layer.replaceChildren();
+    if (!state || !state.proposal || !view.map) return;
+    for (const move of state.proposal.moves) {
+      const focused = move.zone === view.focusedMove ? " focused" : "";
+      const cls = `proposal ${move.status}${focused}`;
+      const label = `${move.zone}: ${schoolList(move.from)} → ${schoolList(move.to)} · ` +
+        `${w("status_" + move.status)} · ${number(move.children)}`;
+      const group = svg("g", { "data-testid": "proposal-mark", "data-zone": move.zone, "data-status": move.status });
+      const title = svg("title");
+      title.textContent = label;
+      group.append(title);
+      for (const ring of (view.map.zones[move.zone] || [])) {
+        group.append(svg("polygon", { class: `proposal-zone ${cls}`, points: ring.map((pt) => pt.join(",")).join(" ") }));
+      }
+      const at = move.lat !== null && move.lon !== null ? project(move.lat, move.lon) : ringCentre(view.map.zones[move.zone]);
+      const to = state.schools.find((s) => s.school_id === move.to[0]);
+      if (at && to && to.lat !== null) {
+        const [x2, y2] = project(to.lat, to.lon);
+        group.append(svg("line", { class: `proposal-line ${cls}`, x1: at[0], y1: at[1], x2, y2 }));
+      }
+      if (at) group.append(svg("circle", { class: `proposal-point ${move.status}${focused}`, cx: at[0], cy: at[1], r: 5 }));
+      group.addEventListener("click", (event) => { event.stopPropagation(); focusMove(move.zone); });
+      layer.append(group);
+    }
+  }
+
+  function ringCentre(rings) {
+    const points = (rings || []).flat();
+    if (!points.length) return null;
+    return [points.reduce((a, p) => a + p[0], 0) / points.length, points.reduce((a, p) => a + p[1], 0) / points.length];
   }
 
   // ------------------------------------------------------------------ wiring
@@ -656,6 +852,16 @@
       value: event.target.checked ? view.state.policy.counties : [] }));
     $("older-sibling").addEventListener("change", (event) => edit({ kind: "policy",
       key: "siblings.older_sibling", value: event.target.value }));
+    $("proposal-open").addEventListener("click", () =>
+      change("/api/proposal?name=" + encodeURIComponent($("proposal-select").value)));
+    $("proposal-accept-all").addEventListener("click", () => change("/api/proposal/accept-all"));
+    $("season-form").addEventListener("submit", (event) => { event.preventDefault(); runRound(); });
+    $("proposal-file").addEventListener("change", async (event) => {
+      const file = event.target.files[0];
+      if (!file) return;
+      await change("/api/proposal", await file.text(), "application/yaml");
+      event.target.value = "";
+    });
     $("load-file").addEventListener("change", async (event) => {
       const file = event.target.files[0];
       if (!file) return;
@@ -677,6 +883,7 @@
     setBusy(true);
     const answer = await api("/api/state");
     if (answer.ok) render(answer.body);
+    await loadProposals();
     await loadSeason();
     setBusy(false);
   }

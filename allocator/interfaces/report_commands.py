@@ -75,8 +75,8 @@ def report(
 
         written = write_run(portable(result, out_dir), out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
-              "disclosure.csv, disclosure_admitted.csv, disclosure_counts.csv, ledger.csv, "
-              "surplus_plan.csv, metrics.csv)")
+              "disclosure.csv, disclosure_admitted.csv, disclosure_counts.csv, "
+              "public_notice_*.csv, ledger.csv, surplus_plan.csv, metrics.csv)")
 
 
 def fairness(

@@ -97,6 +97,12 @@ COLUMNS.update({
     "distance_km_p95": ("95% 就学距离（公里）", "95th percentile distance (km)"),
     "distance_km_median": ("就学距离中位数（公里）", "Median distance (km)"),
     "distance_km_max": ("最远就学距离（公里）", "Longest distance (km)"),
+    # public notices (公示): the disclosure files' columns
+    "application_number": ("报名号", "Application number"), "appeal_id": ("申诉编号", "Appeal"),
+    "catchment_zones": ("划片范围", "Catchment zones"), "conditions": ("录取条件", "Conditions"),
+    "admitted": ("录取人数", "Admitted"), "excluded": ("不参与分配", "Not placed by the engine"),
+    "redirected_away": ("调剂至外校", "Redirected elsewhere"),
+    "redirected_in": ("调剂入本校", "Redirected here"),
 })
 
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
@@ -137,6 +143,7 @@ VALUES: dict[str, tuple[str, str]] = {
     "disabled": ("残疾儿童", "disabled children"), "left_behind": ("留守儿童", "left-behind"),
     "unsupported": ("事实无人抚养儿童", "without de-facto carers"),
     "orphan": ("孤儿", "orphans"), "low_income": ("困难家庭", "low-income families"),
+    "priority_placement": ("优先安排", "placed by priority"), "appeal": ("申诉复核", "appeal"),
 }
 _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswith(
     ("_rate", "_share", "_closed", "_together", "_compliance"))}

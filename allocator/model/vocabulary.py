@@ -103,6 +103,13 @@ COLUMNS.update({
     "admitted": ("录取人数", "Admitted"), "excluded": ("不参与分配", "Not placed by the engine"),
     "redirected_away": ("调剂至外校", "Redirected elsewhere"),
     "redirected_in": ("调剂入本校", "Redirected here"),
+    # terminal tables (allocator run, scenarios, fairness, ...)
+    "scenario": ("方案", "Scenario"), "changes": ("改动项", "Changes"),
+    "resolve": ("求解方式", "Re-solve"), "verified": ("校验通过", "Verified"),
+    "verification": ("校验", "Verification"), "seconds": ("用时", "Time"),
+    "round": ("轮次", "Round"), "measure": ("指标", "Measure"),
+    "classes_added": ("增加班级", "Classes added"), "gain": ("收益", "Gain"),
+    "item": ("项目", "Item"),
 })
 
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
@@ -144,6 +151,8 @@ VALUES: dict[str, tuple[str, str]] = {
     "unsupported": ("事实无人抚养儿童", "without de-facto carers"),
     "orphan": ("孤儿", "orphans"), "low_income": ("困难家庭", "low-income families"),
     "priority_placement": ("优先安排", "placed by priority"), "appeal": ("申诉复核", "appeal"),
+    "warm": ("热启动", "warm"), "cold": ("重新求解", "cold"),
+    "passed": ("通过", "passed"), "failed": ("未通过", "FAILED"),
 }
 _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswith(
     ("_rate", "_share", "_closed", "_together", "_compliance"))}
@@ -152,7 +161,8 @@ _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswit
 CATEGORICAL = frozenset({"route", "level", "stage", "kind", "status", "mechanism", "by",
                          "metric", "reason_code", "oversubscribed", "group", "cutoff_tier_name",
                          "tier_name", "category", "dimension", "tier_name_before",
-                         "tier_name_after", "reason_code_before", "reason_code_after"})
+                         "tier_name_after", "reason_code_before", "reason_code_after",
+                         "resolve", "verified", "verification"})
 
 _RATE = re.compile(r"(_rate|_share|_closed|_together|_compliance)$")
 
@@ -255,6 +265,26 @@ SHEETS: dict[str, tuple[str, str]] = {
     "warnings": ("学位预警", "warnings"), "metrics": ("指标", "metrics"),
     "fairness": ("公平的代价", "fairness"), "recommendations": ("扩容建议", "recommendations"),
 }
+
+
+#: Titles of the command line's tables -> (Chinese, English); ``{}`` is a number.
+TABLE_TITLES: dict[str, tuple[str, str]] = {
+    "cost of fairness": ("公平的代价", "cost of fairness"),
+    "capacity recommendations": ("扩容建议", "capacity recommendations"),
+    "metrics": ("指标", "metrics"),
+    "seats by school": ("各校学位（有变化的学校）", "seats by school (schools that changed)"),
+    "who moved": ("谁的学校变了，为什么", "who moved, and why"),
+    "first movers": ("前 {} 名学校变化的儿童", "first {} movers"),
+    "placed by category": ("各类别录取", "placed by category"),
+    "mean over seeds": ("各随机种子的平均", "mean over seeds"),
+    "season over seeds": ("招生季：各随机种子的期望（递补轮次）",
+                          "season: expected over seeds (later round)"),
+}
+
+
+def table_title(key: str, lang: str, *numbers: object) -> str:
+    """The title of a command-line table in ``lang`` (``numbers`` fill its ``{}``)."""
+    return TABLE_TITLES[key][_index(lang)].format(*numbers)
 
 
 def sheet_name(name: str, lang: str) -> str:

@@ -110,6 +110,35 @@ COLUMNS.update({
     "round": ("轮次", "Round"), "measure": ("指标", "Measure"),
     "classes_added": ("增加班级", "Classes added"), "gain": ("收益", "Gain"),
     "item": ("项目", "Item"),
+    # later rounds: the round block of summary.json and the seats by school
+    "round_item": ("项目", "Item"), "round_value": ("数值", "Value"),
+    "number": ("轮次", "Round number"), "previous_run.path": ("上一轮结果目录", "Previous run"),
+    "previous_run.assignments_sha256": ("上一轮录取结果校验值（SHA-256）",
+                                        "Previous assignments (SHA-256)"),
+    "previous_runs": ("此前轮次数", "Earlier rounds"),
+    "lottery_order": ("抽签顺序", "Lottery order"),
+    "late_applicants_rule": ("补报儿童排序规则", "Late applicants are ranked"),
+    "default_response": ("未答复时视为", "No response counts as"),
+    "continuing": ("继续参加的儿童", "Continuing children"),
+    "responses.accept": ("答复：确认", "Responses: accept"),
+    "responses.wait": ("答复：候补", "Responses: wait"),
+    "responses.decline": ("答复：放弃", "Responses: decline"),
+    "seats_freed": ("放弃释放的学位", "Seats freed by declines"),
+    "seats_left_by_moves": ("递补腾出的学位", "Seats left by moves"),
+    "seats_cut": ("减少学位", "Seats cut"), "applicants_moved": ("递补调整人数", "Children moved"),
+    "newly_placed": ("新录取人数", "Newly placed"), "declined": ("放弃人数", "Declined"),
+    "declined_this_round": ("本轮放弃人数", "Declined this round"),
+    "still_waiting": ("仍在候补", "Still waiting"),
+    "late_applicants": ("补报儿童", "Late applicants"),
+    "late_applicants_placed": ("补报儿童录取", "Late applicants placed"),
+    "chains": ("空位链数", "Vacancy chains"), "longest_chain": ("最长空位链", "Longest chain"),
+    "held_before": ("本轮前已占学位", "Held before"),
+    "freed_by_declines": ("放弃释放", "Freed by declines"),
+    "left_by_moves": ("递补腾出", "Left by moves"),
+    "filled_by_moves": ("递补填入", "Filled by moves"),
+    "filled_by_newly_placed": ("新录取填入", "Filled by newly placed"),
+    "idle_after": ("本轮后空余", "Idle after"), "waiting_list": ("候补人数", "Waiting list"),
+    "length": ("空位链长度", "Chain length"),
 })
 
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
@@ -153,6 +182,10 @@ VALUES: dict[str, tuple[str, str]] = {
     "priority_placement": ("优先安排", "placed by priority"), "appeal": ("申诉复核", "appeal"),
     "warm": ("热启动", "warm"), "cold": ("重新求解", "cold"),
     "passed": ("通过", "passed"), "failed": ("未通过", "FAILED"),
+    "accept": ("确认", "accept"), "wait": ("候补", "wait"), "decline": ("放弃", "decline"),
+    "same": ("与上一轮相同", "same as before"), "reversed": ("逆序", "reversed"),
+    "after_on_time": ("排在按时报名的同类别儿童之后", "after on-time children of the same tier"),
+    "with_on_time": ("与按时报名儿童同等排序", "with on-time children"),
 }
 _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswith(
     ("_rate", "_share", "_closed", "_together", "_compliance"))}
@@ -162,7 +195,7 @@ CATEGORICAL = frozenset({"route", "level", "stage", "kind", "status", "mechanism
                          "metric", "reason_code", "oversubscribed", "group", "cutoff_tier_name",
                          "tier_name", "category", "dimension", "tier_name_before",
                          "tier_name_after", "reason_code_before", "reason_code_after",
-                         "resolve", "verified", "verification"})
+                         "resolve", "verified", "verification", "round_item", "round_value"})
 
 _RATE = re.compile(r"(_rate|_share|_closed|_together|_compliance)$")
 

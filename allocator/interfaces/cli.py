@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from allocator import __version__
 from allocator.interfaces.choices import LANGUAGE_METAVAR, LOG_LEVELS, MECHANISM_METAVAR, metavar
@@ -140,32 +139,13 @@ def run(
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     print_warnings(result.loaded.scenario.warnings)
     if not quiet:
-        _print_summary(result.summary, written, time.perf_counter() - started)
+        _print_summary(result.summary, written, time.perf_counter() - started, lang)
 
 
-def _print_summary(summary: dict, written: Path, seconds: float) -> None:
-    counts = summary["counts"]
-    table = Table(title=f"{summary['scenario']} · {summary['policy']} · {summary['mechanism']}"
-                        f" · seed {summary['seed']}", show_header=False)
-    table.add_row("applicants", f"{counts['applicants']:,}")
-    table.add_row("placed", f"{counts['placed']:,}")
-    table.add_row("  at first choice", f"{counts['first_choice']:,}")
-    table.add_row("unplaced", f"{counts['unplaced']:,}")
-    table.add_row("excluded (ledger)", f"{counts['excluded']:,}")
-    table.add_row("schools oversubscribed",
-                  f"{counts['schools_oversubscribed']:,} of {counts['schools']:,}")
-    table.add_row("surplus seats", f"{counts['surplus_seats']:,} of {counts['capacity']:,}")
-    if "round" in summary:  # a later round (--after)
-        block = summary["round"]
-        table.add_row(f"round {block['number']} ({block['lottery']} lottery)",
-                      f"{block['applicants_moved']:,} moved, {block['newly_placed']:,} newly "
-                      f"placed, {block['declined']:,} declined")
-    verification = summary["verification"]
-    failed = [c["name"] for c in verification["checks"] if c["required"] and not c["passed"]]
-    table.add_row("verification", "passed" if verification["passed"] else
-                  "FAILED: " + ", ".join(failed))
-    table.add_row("time", f"{seconds:.1f} s")
-    out.print(table)
+def _print_summary(summary: dict, written: Path, seconds: float, lang: str) -> None:
+    from allocator.interfaces.summary_tables import run_summary_table
+
+    out.print(run_summary_table(summary, seconds, lang, out.width))
     out.print(f"results written to [bold]{written}[/bold]")
 
 

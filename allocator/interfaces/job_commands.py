@@ -15,9 +15,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from allocator.interfaces.choices import MECHANISM_METAVAR
+from allocator.interfaces.choices import LANGUAGE_METAVAR, LANGUAGE_NAMES, MECHANISM_METAVAR
 from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
-from allocator.model.problems import InputError
+from allocator.model.problems import InputError, InputProblem
 
 EXIT_FAILURE, EXIT_INVALID_INPUT, EXIT_REFUSED = 1, 2, 3
 DATABASE_VARIABLE = "ALLOCATOR_DB"
@@ -238,11 +238,25 @@ def db_export_run(
     job_key: JobKey,
     out_dir: Annotated[Path, typer.Option("--out", help="run folder to write")],
     database: Database = "sqlite:///allocator.db",
+    public_notice: Annotated[str | None, typer.Option(
+        "--public-notice", metavar=LANGUAGE_METAVAR,
+        help="also write public_notice_admitted.csv and public_notice_counts.csv of the "
+             "current placements in this language")] = None,
 ) -> None:
-    """Write a stored run back to a run folder (byte-identical to the original files)."""
+    """Write a stored run back to a run folder (byte-identical to the original files).
+
+    With --public-notice zh|en the folder also holds the public notices (公示) of the
+    current placements (appeals included), the bytes the service's /public-notice sends.
+    """
     from allocator.pipeline.output_folder import check_output_folder
     from allocator.store.jobs import find_run
-    from allocator.store.run_records import export_run
+    from allocator.store.public_notice import public_notice_texts
+    from allocator.store.run_records import run_folder_files, write_folder_atomically
+
+    if public_notice not in (None, *LANGUAGE_NAMES):
+        raise _invalid(InputError([InputProblem(
+            "command line", None, "--public-notice",
+            f"unknown language '{public_notice}': choose zh or en")]))
 
     with reported_output_errors():
         check_output_folder(out_dir, _database_files(database))
@@ -251,7 +265,11 @@ def db_export_run(
             if run is None:
                 err.print(f"no stored run with job key '{job_key}'")
                 raise typer.Exit(EXIT_FAILURE)
-            written = export_run(connection, run, out_dir, inputs=_database_files(database))
+            files = run_folder_files(connection, run)
+            if public_notice is not None:
+                files.update(public_notice_texts(connection, run.id, public_notice))
+        written = write_folder_atomically(files, out_dir, kind="run",
+                                          inputs=_database_files(database))
     out.print(f"wrote {written}")
 
 

@@ -18,7 +18,7 @@ err = Console(stderr=True, highlight=False)
 EXIT_INVALID_INPUT = 2
 
 Lang = Annotated[str, typer.Option("--lang", metavar=LANGUAGE_METAVAR,
-                                   help="report language: zh (default) or en")]
+                                   help="language of reports and tables: zh (default) or en")]
 Seed = Annotated[int | None, typer.Option(help="override the lottery seed")]
 MechanismOption = Annotated[str | None, typer.Option(metavar=MECHANISM_METAVAR,
                                                      help="override the mechanism")]
@@ -41,10 +41,11 @@ def _check_lang(lang: str) -> None:
         raise typer.Exit(EXIT_INVALID_INPUT)
 
 
-def _print_frame(frame, title: str, columns: list[str] | None = None) -> None:
+def _print_frame(frame, title: str, columns: list[str] | None = None,
+                 lang: str | None = None) -> None:
     from allocator.interfaces.terminal_tables import frame_table
 
-    out.print(frame_table(title, frame[columns] if columns else frame, out.width))
+    out.print(frame_table(title, frame[columns] if columns else frame, out.width, lang))
 
 
 def report(
@@ -75,22 +76,32 @@ def report(
 
         written = write_run(portable(result, out_dir), out_dir, extra_writers=[writer])
     out.print(f"reports written to [bold]{written}[/bold] (report.html, report.xlsx, "
-              "disclosure.csv, disclosure_admitted.csv, disclosure_counts.csv, ledger.csv, "
-              "surplus_plan.csv, metrics.csv)")
+              "disclosure.csv, disclosure_admitted.csv, disclosure_counts.csv, "
+              "public_notice_*.csv, ledger.csv, surplus_plan.csv, metrics.csv)")
 
 
 def fairness(
     scenario: Annotated[Path, typer.Argument(help="scenario folder")],
     seed: Seed = None,
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
+    lang: Lang = "zh",
 ) -> None:
     """Cost of fairness: deferred acceptance against the min-cost-flow optimum."""
+    from allocator.interfaces.terminal_tables import frame_table
+    from allocator.model.vocabulary import column_label, localise, table_title
     from allocator.reports.fairness import cost_of_fairness
-    from allocator.reports.writer import write_report_csv
+    from allocator.reports.writer import tier_labels, write_report_csv
 
-    table = cost_of_fairness(_load(scenario, seed, "deferred-acceptance"))
-    _print_frame(table.set_index("mechanism").T.reset_index().rename(columns={"index": "measure"}),
-                 "cost of fairness")
+    _check_lang(lang)
+    result = _load(scenario, seed, "deferred-acceptance")
+    table = cost_of_fairness(result)
+    # one row per mechanism in the table; shown as one column per mechanism
+    shown = localise(table, lang, tier_labels(result, lang))
+    mechanism = column_label("mechanism", lang)
+    shown = shown.set_index(mechanism).T.reset_index().rename(
+        columns={"index": column_label("measure", lang)})
+    shown.columns = [str(column) for column in shown.columns]
+    out.print(frame_table(table_title("cost of fairness", lang), shown, out.width))
     if csv is not None:
         write_report_csv(table, csv)
 
@@ -103,16 +114,19 @@ def recommend(
     method: Annotated[str, typer.Option(help="flow (optimum plan) or greedy")] = "flow",
     seed: Seed = None, mechanism: MechanismOption = None,
     csv: Annotated[Path | None, typer.Option(help="also write the table to this CSV")] = None,
+    lang: Lang = "zh",
 ) -> None:
     """Where --classes extra classes place the most children inside their catchment."""
+    from allocator.model.vocabulary import table_title
     from allocator.reports.recommend import recommend_classes
     from allocator.reports.writer import write_report_csv
 
+    _check_lang(lang)
     table = recommend_classes(_load(scenario, seed, mechanism), classes, limit_per_school,
                               allow_moves=allow_moves, method=method)
-    _print_frame(table, "capacity recommendations",
+    _print_frame(table, table_title("capacity recommendations", lang),
                  ["step", "school_id", "name", "seats_added", "moved_from_school_id",
-                  "outside_after", "gain_children", "gain_distance_km"])
+                  "outside_after", "gain_children", "gain_distance_km"], lang)
     if csv is not None:
         write_report_csv(table, csv)
 

@@ -66,16 +66,9 @@ def scenarios(
                                      progress=reporter(status), extra_writers=writers)
     except InputError as error:
         raise _invalid(error) from None
-    table = Table(title=f"{file.name} -> {target}")
-    for column in ("scenario", "changes", "re-solve", "placed", "first choice", "surplus",
-                   "verified"):
-        table.add_column(column)
-    for run in runs:
-        counts = run.result.summary["counts"]
-        table.add_row(run.name, str(len(run.result.manifest["what_if"]["changes"])),
-                      "warm" if run.warm else "cold", f"{counts['placed']:,}",
-                      f"{counts['first_choice']:,}", f"{counts['surplus_seats']:,}",
-                      "yes" if run.result.verified else "NO")
+    from allocator.interfaces.summary_tables import scenarios_table
+
+    table = scenarios_table(f"{file.name} -> {target}", runs, lang, out.width)
     out.print(table)
     for run in runs:
         if run.first_round is not None:
@@ -97,9 +90,11 @@ def compare(
     = None,
     movers: Annotated[int, typer.Option(help="movers to list in the terminal")] = 10,
     lang: Annotated[str, typer.Option(
-        metavar=LANGUAGE_METAVAR, help="language of comparison.html: zh or en")] = "zh",
+        metavar=LANGUAGE_METAVAR,
+        help="language of comparison.html and the tables: zh or en")] = "zh",
 ) -> None:
     """Compare run folders: metrics, seats by school, who moved where and why."""
+    from allocator.model.vocabulary import table_title
     from allocator.scenarios.compare import compare_runs, write_comparison
 
     if lang not in ("zh", "en"):
@@ -113,15 +108,16 @@ def compare(
     for run, changes in comparison.changes.items():
         for change in changes:
             out.print(f"[dim]{run}:[/dim] {change}")
-    out.print(_table("metrics", comparison.metrics))
-    out.print(_table("seats by school (schools that changed)", comparison.schools[
+    out.print(_table(table_title("metrics", lang), comparison.metrics, lang))
+    out.print(_table(table_title("seats by school", lang), comparison.schools[
         ["run", "school_id", "status", "capacity_before", "capacity_after", "assigned_before",
-         "assigned_after"]]))
+         "assigned_after"]], lang))
     why = comparison.movers.groupby(["run", "why"]).size().rename("applicants").reset_index()
-    out.print(_table("who moved, and why", why))
-    out.print(_table(f"first {movers} movers", comparison.movers[
-        ["run", "applicant_id", "school_id_before", "school_id_after", "why"]].head(movers)))
-    out.print(_table("placed by category", comparison.categories))
+    out.print(_table(table_title("who moved", lang), why, lang))
+    out.print(_table(table_title("first movers", lang, movers), comparison.movers[
+        ["run", "applicant_id", "school_id_before", "school_id_after", "why"]].head(movers),
+        lang))
+    out.print(_table(table_title("placed by category", lang), comparison.categories, lang))
     if out_dir is not None:
         with reported_output_errors():
             written = write_comparison(comparison, out_dir, inputs=list(runs), lang=lang)
@@ -129,10 +125,10 @@ def compare(
             out.print(f"wrote {path}")
 
 
-def _table(title: str, frame) -> Table:
+def _table(title: str, frame, lang: str | None = None) -> Table:
     from allocator.interfaces.terminal_tables import frame_table
 
-    return frame_table(title, frame, out.width)
+    return frame_table(title, frame, out.width, lang)
 
 
 def _season_means(result):
@@ -156,10 +152,16 @@ def sweep(
     workers: Annotated[int, typer.Option(help="LocalCluster workers")] = 2,
     out_dir: Annotated[Path | None, typer.Option("--out", help="folder for tables and plots")]
     = None,
+    lang: Annotated[str, typer.Option(
+        metavar=LANGUAGE_METAVAR, help="language of the tables: zh or en")] = "zh",
 ) -> None:
     """Run scenarios x seeds on Dask (LocalCluster by default) and tabulate outcomes."""
+    if lang not in ("zh", "en"):
+        err.print(f"unknown language '{lang}': choose zh or en")
+        raise typer.Exit(EXIT_INVALID_INPUT)
     from rich.progress import Progress
 
+    from allocator.model.vocabulary import table_title
     from allocator.pipeline.output_folder import check_output_folder
     from allocator.scenarios.sweep import run_sweep, write_sweep
 
@@ -180,9 +182,10 @@ def sweep(
     for path in written:
         out.print(f"wrote {path}")
     summary = result.runs.groupby("scenario")[["placed", "first_choice", "distance_km_mean"]]
-    out.print(_table("mean over seeds", summary.mean().round(2).reset_index()))
+    out.print(_table(table_title("mean over seeds", lang), summary.mean().round(2).reset_index(),
+                     lang))
     if not result.season.empty:
-        out.print(_table("season: expected over seeds (later round)", _season_means(result)))
+        out.print(_table(table_title("season over seeds", lang), _season_means(result), lang))
     for failure in result.failures.itertuples():
         err.print(f"[bold red]failed:[/bold red] scenario {failure.scenario}, seed "
                   f"{failure.seed}: {failure.error}")

@@ -11,7 +11,7 @@ too, still without losing a character.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.cells import cell_len
 from rich.table import Table
@@ -26,19 +26,22 @@ def is_kept_whole(name: str) -> bool:
             or name.startswith("school_id"))
 
 
-def column_widths(columns: Sequence[str], cells: list[list[str]], width: int) -> list[int]:
+def column_widths(columns: Sequence[str], cells: list[list[str]], width: int,
+                  headers: Sequence[str] | None = None) -> list[int]:
     """Width of each column so the table fits ``width`` cells and ids stay whole.
 
     Parameters
     ----------
     columns : sequence of str
-        Column names.
+        Column names (they decide which columns are ids and names).
     cells : list of lists of str
         The cells, row by row.
     width : int
         The terminal's width.
+    headers : sequence of str, optional
+        The headers shown (labels in the reader's language); the names by default.
     """
-    headers = [str(column).replace("_", " ") for column in columns]
+    headers = [str(header).replace("_", " ") for header in (headers or columns)]
     widest = [max([1, *(cell_len(row[index]) for row in cells)]) for index in range(len(columns))]
     words = [max(cell_len(word) for word in header.split() or [""]) for header in headers]
     wanted = [max(cells_width, word) for cells_width, word in zip(widest, words, strict=True)]
@@ -55,10 +58,33 @@ def column_widths(columns: Sequence[str], cells: list[list[str]], width: int) ->
         share = max(available // len(columns), 1)
         return [min(w, share) for w in wanted]
     result = [w if keep else 0 for w, keep in zip(widest, kept, strict=True)]
+    others, left = _whole_short_columns(others, widest, wanted, left, result)
     total = sum(widest[index] for index in others)
     for index in others:  # in proportion to their longest cell, at least one cell
-        result[index] = max(1, widest[index] * left // total)
+        result[index] = max(1, widest[index] * left // max(total, 1))
     return result
+
+
+def _whole_short_columns(others: list[int], widest: list[int], wanted: list[int], left: int,
+                         result: list[int]) -> tuple[list[int], int]:
+    """Give whole width to the columns no wider than an even share (numbers, short words).
+
+    A number folded over two lines (``15.9`` above ``3``) reads as two numbers; a long
+    text column folds at word boundaries instead. Such a column gets its header's longest
+    word too when that still fits its share. Returns the columns still to size and the
+    width left for them.
+    """
+    pending = list(others)
+    while pending:
+        share = left // len(pending)
+        short = [index for index in pending if widest[index] <= share]
+        if not short or len(short) == len(pending):
+            break
+        for index in short:
+            result[index] = wanted[index] if wanted[index] <= share else widest[index]
+            left -= result[index]
+        pending = [index for index in pending if index not in short]
+    return pending, left
 
 
 def _widen(widths: list[int], wanted: list[int], extra: int) -> list[int]:
@@ -73,7 +99,7 @@ def _widen(widths: list[int], wanted: list[int], extra: int) -> list[int]:
 
 
 def text_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]],
-               width: int = 80) -> Table:
+               width: int = 80, headers: Sequence[str] | None = None) -> Table:
     """A rich table of at most ``width`` cells whose ids and names are kept whole.
 
     Parameters
@@ -86,17 +112,68 @@ def text_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[objec
         Cell values; ``None`` prints as an empty cell.
     width : int
         The terminal's width (``console.width``).
+    headers : sequence of str, optional
+        The headers shown, one per column (``columns`` by default, ``_`` as spaces).
     """
     cells = [["" if value is None else str(value) for value in row] for row in rows]
-    table = Table(title=title)
-    for column, size in zip(columns, column_widths(columns, cells, width), strict=True):
-        table.add_column(str(column).replace("_", " "), overflow="fold", width=size)
+    shown = [str(header) for header in (headers or columns)]
+    table = Table(title=title, min_width=min(cell_len(title) + 4, width))  # title on one line
+    for header, size in zip(shown, column_widths(columns, cells, width, shown), strict=True):
+        table.add_column(header.replace("_", " "), overflow="fold", width=size)
     for row in cells:
         table.add_row(*row)
     return table
 
 
-def frame_table(title: str, frame, width: int = 80) -> Table:
-    """:func:`text_table` of a DataFrame (its columns and rows, index left out)."""
-    return text_table(title, [str(column) for column in frame.columns],
-                      frame.itertuples(index=False), width)
+def frame_table(title: str, frame, width: int = 80, lang: str | None = None,
+                tiers: Mapping[str, str] | None = None) -> Table:
+    """:func:`text_table` of a DataFrame (its columns and rows, index left out).
+
+    Parameters
+    ----------
+    title : str
+        The table's title (already in the reader's language).
+    frame : pandas.DataFrame
+        The table, with the engine's column names and codes.
+    width : int
+        The terminal's width.
+    lang : str, optional
+        ``zh`` or ``en``: headers, categorical values and numbers through
+        :func:`allocator.model.vocabulary.localise` (the one translation table);
+        ``None`` shows the names and values as they are.
+    tiers : mapping, optional
+        Tier name -> the policy's label in ``lang``.
+    """
+    columns = [str(column) for column in frame.columns]
+    if lang is None:
+        return text_table(title, columns, frame.itertuples(index=False), width)
+    from allocator.model.vocabulary import localise
+
+    shown = localise(frame, lang, tiers)
+    return text_table(title, columns, shown.itertuples(index=False), width,
+                      headers=[str(column) for column in shown.columns])
+
+
+def key_value_table(title: str, rows: Sequence[tuple[str, object]], lang: str,
+                    width: int = 80) -> Table:
+    """A two-column table of named figures (a run's summary), labels in ``lang``.
+
+    Parameters
+    ----------
+    title : str
+        The table's title.
+    rows : sequence of (name, value)
+        Figure names (keys of the vocabulary's columns) and their values; an int is
+        shown with thousands separators, any other value as it is.
+    lang : str
+        ``zh`` or ``en``.
+    width : int
+        The terminal's width.
+    """
+    from allocator.model.vocabulary import column_label, format_number
+
+    cells = [(column_label(name, lang), format_number(value, name, lang)
+              if isinstance(value, int) and not isinstance(value, bool) else str(value))
+             for name, value in rows]
+    return text_table(title, ["item", "value"], cells, width,
+                      headers=[column_label("item", lang), column_label("value", lang)])

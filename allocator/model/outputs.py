@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from allocator.model.schema import ColumnKind
+from allocator.model.vocabulary import LANGUAGES, column_label
 
 #: Placed-by codes of ``reason_code`` (and ``route`` in the disclosure).
 REASON_CODES: tuple[str, ...] = (
@@ -64,15 +65,37 @@ class OutputFile:
     description: str
     columns: tuple[OutputColumn, ...] = ()
     contract: bool = False
+    localised: bool = False  # headers are the columns' labels in the run's language
 
     def column_for(self, header: str, values: dict[str, tuple[str, ...]] | None = None
                    ) -> OutputColumn | None:
-        """The documented column ``header`` is (explicit names before placeholders)."""
+        """The documented column ``header`` is (explicit names before placeholders).
+
+        In a localised file (a public notice) ``header`` is the column's label in
+        Chinese or English (:func:`allocator.model.vocabulary.column_label`); a
+        placeholder part (a tier's label) then matches any text.
+        """
+        if self.localised:
+            return next((column for column in self.columns
+                         if _is_label_of(header, column.name)), None)
         exact = [column for column in self.columns if column.name == header]
         if exact:
             return exact[0]
         return next((column for column in self.columns if column.matches(header, values)),
                     None)
+
+
+def _is_label_of(header: str, name: str) -> bool:
+    """Whether ``header`` is the Chinese or English label of column ``name``."""
+    for lang in LANGUAGES:
+        if "<" not in name:
+            if header == column_label(name, lang):
+                return True
+            continue
+        label = column_label(PLACEHOLDER.sub("\x00", name), lang)
+        if re.fullmatch(".+".join(map(re.escape, label.split("\x00"))), header):
+            return True
+    return False
 
 
 def _column(name: str, kind: ColumnKind, name_zh: str, description: str,
@@ -275,6 +298,32 @@ DISCLOSURE_COUNTS = OutputFile("disclosure_counts.csv", "录取人数公示", de
             "(under age, special school, home teaching)"),
 ))
 
+
+def _notice_columns(machine: OutputFile, omitted: tuple[str, ...],
+                    extra: tuple[OutputColumn, ...] = ()) -> tuple[OutputColumn, ...]:
+    """The columns of a public notice: its machine file's, less ``omitted``, plus ``extra``."""
+    kept = tuple(column for column in machine.columns if column.name not in omitted)
+    return (*kept[:1], *extra, *kept[1:])
+
+
+NOTICE_SCHOOLS = OutputFile("public_notice_schools.csv", "招生信息公示（学校）", localised=True,
+                            description=(
+    "public notice of disclosure.csv in the run's language (headers as column labels, "
+    "stages, kinds and tiers in words, numbers with thousands separators; no tier number); "
+    "UTF-8 with a byte-order mark for Excel"),
+    columns=_notice_columns(DISCLOSURE, ("cutoff_tier",)))
+NOTICE_ADMITTED = OutputFile("public_notice_admitted.csv", "录取名单公示", localised=True,
+                             description=(
+    "public notice of disclosure_admitted.csv in the run's language: school code and name, "
+    "application number (masked when it looks like a national ID number), status, tier and "
+    "route in words, lottery number; UTF-8 with a byte-order mark"),
+    columns=_notice_columns(DISCLOSURE_ADMITTED, ("tier",), (
+        _column("name", "text", "学校名称", "the school's display name"),)))
+NOTICE_COUNTS = OutputFile("public_notice_counts.csv", "录取人数公示", localised=True,
+                           description=(
+    "public notice of disclosure_counts.csv in the run's language; UTF-8 with a byte-order "
+    "mark"), columns=_notice_columns(DISCLOSURE_COUNTS, ()))
+
 _LEDGER_ROUNDS = tuple(
     column for round_name in LEDGER_ROUNDS for column in (
         _column(f"taken_{round_name}", "integer", "本轮占用学位",
@@ -338,7 +387,8 @@ REPORT_XLSX = OutputFile("report.xlsx", "规划报告（工作簿）", descripti
 #: Every file a run folder may hold, contract files first.
 RUN_FOLDER: tuple[OutputFile, ...] = (
     ASSIGNMENTS, SCHOOLS, SUMMARY, MANIFEST, MOVES, DISCLOSURE, DISCLOSURE_ADMITTED,
-    DISCLOSURE_COUNTS, LEDGER, SURPLUS_PLAN, METRICS, REPORT_HTML, REPORT_XLSX, OUTPUT_MARKER,
+    DISCLOSURE_COUNTS, NOTICE_SCHOOLS, NOTICE_ADMITTED, NOTICE_COUNTS, LEDGER, SURPLUS_PLAN,
+    METRICS, REPORT_HTML, REPORT_XLSX, OUTPUT_MARKER,
 )
 
 

@@ -97,6 +97,48 @@ COLUMNS.update({
     "distance_km_p95": ("95% 就学距离（公里）", "95th percentile distance (km)"),
     "distance_km_median": ("就学距离中位数（公里）", "Median distance (km)"),
     "distance_km_max": ("最远就学距离（公里）", "Longest distance (km)"),
+    # public notices (公示): the disclosure files' columns
+    "application_number": ("报名号", "Application number"), "appeal_id": ("申诉编号", "Appeal"),
+    "catchment_zones": ("划片范围", "Catchment zones"), "conditions": ("录取条件", "Conditions"),
+    "admitted": ("录取人数", "Admitted"), "excluded": ("不参与分配", "Not placed by the engine"),
+    "redirected_away": ("调剂至外校", "Redirected elsewhere"),
+    "redirected_in": ("调剂入本校", "Redirected here"),
+    # terminal tables (allocator run, scenarios, fairness, ...)
+    "scenario": ("方案", "Scenario"), "changes": ("改动项", "Changes"),
+    "resolve": ("求解方式", "Re-solve"), "verified": ("校验通过", "Verified"),
+    "verification": ("校验", "Verification"), "seconds": ("用时", "Time"),
+    "round": ("轮次", "Round"), "measure": ("指标", "Measure"),
+    "classes_added": ("增加班级", "Classes added"), "gain": ("收益", "Gain"),
+    "item": ("项目", "Item"),
+    # later rounds: the round block of summary.json and the seats by school
+    "round_item": ("项目", "Item"), "round_value": ("数值", "Value"),
+    "number": ("轮次", "Round number"), "previous_run.path": ("上一轮结果目录", "Previous run"),
+    "previous_run.assignments_sha256": ("上一轮录取结果校验值（SHA-256）",
+                                        "Previous assignments (SHA-256)"),
+    "previous_runs": ("此前轮次数", "Earlier rounds"),
+    "lottery_order": ("抽签顺序", "Lottery order"),
+    "late_applicants_rule": ("补报儿童排序规则", "Late applicants are ranked"),
+    "default_response": ("未答复时视为", "No response counts as"),
+    "continuing": ("继续参加的儿童", "Continuing children"),
+    "responses.accept": ("答复：确认", "Responses: accept"),
+    "responses.wait": ("答复：候补", "Responses: wait"),
+    "responses.decline": ("答复：放弃", "Responses: decline"),
+    "seats_freed": ("放弃释放的学位", "Seats freed by declines"),
+    "seats_left_by_moves": ("递补腾出的学位", "Seats left by moves"),
+    "seats_cut": ("减少学位", "Seats cut"), "applicants_moved": ("递补调整人数", "Children moved"),
+    "newly_placed": ("新录取人数", "Newly placed"), "declined": ("放弃人数", "Declined"),
+    "declined_this_round": ("本轮放弃人数", "Declined this round"),
+    "still_waiting": ("仍在候补", "Still waiting"),
+    "late_applicants": ("补报儿童", "Late applicants"),
+    "late_applicants_placed": ("补报儿童录取", "Late applicants placed"),
+    "chains": ("空位链数", "Vacancy chains"), "longest_chain": ("最长空位链", "Longest chain"),
+    "held_before": ("本轮前已占学位", "Held before"),
+    "freed_by_declines": ("放弃释放", "Freed by declines"),
+    "left_by_moves": ("递补腾出", "Left by moves"),
+    "filled_by_moves": ("递补填入", "Filled by moves"),
+    "filled_by_newly_placed": ("新录取填入", "Filled by newly placed"),
+    "idle_after": ("本轮后空余", "Idle after"), "waiting_list": ("候补人数", "Waiting list"),
+    "length": ("空位链长度", "Chain length"),
 })
 
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
@@ -137,6 +179,13 @@ VALUES: dict[str, tuple[str, str]] = {
     "disabled": ("残疾儿童", "disabled children"), "left_behind": ("留守儿童", "left-behind"),
     "unsupported": ("事实无人抚养儿童", "without de-facto carers"),
     "orphan": ("孤儿", "orphans"), "low_income": ("困难家庭", "low-income families"),
+    "priority_placement": ("优先安排", "placed by priority"), "appeal": ("申诉复核", "appeal"),
+    "warm": ("热启动", "warm"), "cold": ("重新求解", "cold"),
+    "passed": ("通过", "passed"), "failed": ("未通过", "FAILED"),
+    "accept": ("确认", "accept"), "wait": ("候补", "wait"), "decline": ("放弃", "decline"),
+    "same": ("与上一轮相同", "same as before"), "reversed": ("逆序", "reversed"),
+    "after_on_time": ("排在按时报名的同类别儿童之后", "after on-time children of the same tier"),
+    "with_on_time": ("与按时报名儿童同等排序", "with on-time children"),
 }
 _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswith(
     ("_rate", "_share", "_closed", "_together", "_compliance"))}
@@ -145,7 +194,8 @@ _METRIC_VALUES = {name: label for name, label in COLUMNS.items() if name.endswit
 CATEGORICAL = frozenset({"route", "level", "stage", "kind", "status", "mechanism", "by",
                          "metric", "reason_code", "oversubscribed", "group", "cutoff_tier_name",
                          "tier_name", "category", "dimension", "tier_name_before",
-                         "tier_name_after", "reason_code_before", "reason_code_after"})
+                         "tier_name_after", "reason_code_before", "reason_code_after",
+                         "resolve", "verified", "verification", "round_item", "round_value"})
 
 _RATE = re.compile(r"(_rate|_share|_closed|_together|_compliance)$")
 
@@ -248,6 +298,26 @@ SHEETS: dict[str, tuple[str, str]] = {
     "warnings": ("学位预警", "warnings"), "metrics": ("指标", "metrics"),
     "fairness": ("公平的代价", "fairness"), "recommendations": ("扩容建议", "recommendations"),
 }
+
+
+#: Titles of the command line's tables -> (Chinese, English); ``{}`` is a number.
+TABLE_TITLES: dict[str, tuple[str, str]] = {
+    "cost of fairness": ("公平的代价", "cost of fairness"),
+    "capacity recommendations": ("扩容建议", "capacity recommendations"),
+    "metrics": ("指标", "metrics"),
+    "seats by school": ("各校学位（有变化的学校）", "seats by school (schools that changed)"),
+    "who moved": ("谁的学校变了，为什么", "who moved, and why"),
+    "first movers": ("前 {} 名学校变化的儿童", "first {} movers"),
+    "placed by category": ("各类别录取", "placed by category"),
+    "mean over seeds": ("各随机种子的平均", "mean over seeds"),
+    "season over seeds": ("招生季：各随机种子的期望（递补轮次）",
+                          "season: expected over seeds (later round)"),
+}
+
+
+def table_title(key: str, lang: str, *numbers: object) -> str:
+    """The title of a command-line table in ``lang`` (``numbers`` fill its ``{}``)."""
+    return TABLE_TITLES[key][_index(lang)].format(*numbers)
 
 
 def sheet_name(name: str, lang: str) -> str:

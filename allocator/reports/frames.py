@@ -7,7 +7,7 @@ import pandas as pd
 
 from allocator.model.schema import CATEGORY_TAGS
 from allocator.pipeline.run import RunResult
-from allocator.problem.compiled import SOURCE_CATCHMENT, CompiledProblem
+from allocator.problem.compiled import SOURCE_CATCHMENT, SOURCE_STATED, CompiledProblem
 
 #: Placements outside the child's catchment: redirected, swept county-wide, or
 #: seated with a sibling group at a school not on the child's own list.
@@ -21,14 +21,40 @@ FRAME_COLUMNS = ("applicant_id", "school_id", "status", "tier", "tier_name", "re
 GUARANTEED_CATEGORIES = ("left_behind", "unsupported", "orphan", "low_income")
 
 
-def home_school(problem: CompiledProblem) -> np.ndarray:
-    """Position of each applicant's catchment school (first catchment arc; -1 if none)."""
+def catchment_arcs(problem: CompiledProblem, stated_in_catchment: bool = False) -> np.ndarray:
+    """Positions of the arcs that lead to one of the child's catchment schools, in list order.
+
+    A catchment school the child also names as a choice (a choice in a multi-school
+    zone, 多校划片, or its own school written down) is on its list once, as a stated
+    choice, not as a catchment arc. Where the policy honours no stated public choice
+    outside the catchment (``stated_choices_outside_catchment: false``, the Shanxi
+    rule), every stated choice of a public school is such a school, and
+    ``stated_in_catchment=True`` counts it; otherwise only catchment arcs are known
+    to be (a stated choice may lie outside the catchment).
+    """
+    mask = problem.arc_source == SOURCE_CATCHMENT
+    if stated_in_catchment:
+        mask |= (problem.arc_source == SOURCE_STATED) & problem.school_public[problem.arc_school]
+    return np.flatnonzero(mask)
+
+
+def home_school(problem: CompiledProblem, stated_in_catchment: bool = False) -> np.ndarray:
+    """Position of each applicant's catchment school (-1 if none).
+
+    The first arc of :func:`catchment_arcs`: the first public choice in the child's
+    zone where it stated one, else its best-tier, nearest catchment school.
+    """
     home = np.full(problem.applicant_count, -1, dtype=np.int64)
-    arcs = np.flatnonzero(problem.arc_source == SOURCE_CATCHMENT)
+    arcs = catchment_arcs(problem, stated_in_catchment)
     owner = problem.arc_applicant()[arcs]
     first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
     home[owner[first]] = problem.arc_school[arcs[first]]
     return home
+
+
+def shanxi_catchments(result: RunResult) -> bool:
+    """Whether every stated public choice of the run is a catchment school (see above)."""
+    return not result.loaded.policy.stated_choices_outside_catchment
 
 
 def applicant_frame(result: RunResult) -> pd.DataFrame:
@@ -55,7 +81,7 @@ def applicant_frame(result: RunResult) -> pd.DataFrame:
                                     else frame["categories"].str.contains(tag).to_numpy())
     frame["sibling_group"] = applicants["sibling_group"].fillna("").astype(str).to_numpy(
         dtype=object)
-    home = home_school(result.problem)
+    home = home_school(result.problem, stated_in_catchment=shanxi_catchments(result))
     ids = result.problem.school_ids
     frame["home_school_id"] = np.where(home >= 0, ids[np.maximum(home, 0)], "")
     position = np.asarray(result.allocation.assigned_school, dtype=np.int64)

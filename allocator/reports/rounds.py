@@ -44,13 +44,16 @@ def round_tables(result: LaterRoundResult) -> dict[str, pd.DataFrame]:
 
 
 def _summary(block: dict[str, Any]) -> pd.DataFrame:
+    """The round block as rows: ``round_item`` (a key, nested keys joined by ``.``) and
+    ``round_value``; both are categorical words of the vocabulary, so the page and the
+    workbook show them in the report's language (a number or a path stays as it is)."""
     rows = []
     for key, value in block.items():
         if isinstance(value, dict):
             rows += [(f"{key}.{inner}", str(item)) for inner, item in value.items()]
-        else:
-            rows.append((key, str(value)))
-    return pd.DataFrame(rows, columns=["item", "value"])
+        else:  # 'lottery' here is the order of this round's lottery, not a lottery number
+            rows.append(("lottery_order" if key == "lottery" else key, str(value)))
+    return pd.DataFrame(rows, columns=["round_item", "round_value"])
 
 
 def seats_by_school(result: LaterRoundResult) -> pd.DataFrame:

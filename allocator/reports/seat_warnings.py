@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from allocator.pipeline.run import RunResult
-from allocator.problem.compiled import SOURCE_CATCHMENT
 
+from .frames import catchment_arcs, shanxi_catchments
 from .recommend import plan_of
 
 
@@ -35,9 +35,14 @@ class WarningThresholds:
 
 
 def catchment_demand(result: RunResult) -> pd.DataFrame:
-    """Projected demand per school and tier: children whose catchment school it is."""
+    """Projected demand per school and tier: children whose catchment school it is.
+
+    A child of a multi-school zone (多校划片) counts at its first choice among the
+    zone's schools: its catchment school is on its list as a stated choice (see
+    :func:`allocator.reports.frames.catchment_arcs`).
+    """
     problem = result.problem
-    arcs = np.flatnonzero(problem.arc_source == SOURCE_CATCHMENT)
+    arcs = catchment_arcs(problem, stated_in_catchment=shanxi_catchments(result))
     owner = problem.arc_applicant()[arcs]
     first = np.r_[True, owner[1:] != owner[:-1]] if len(owner) else np.zeros(0, bool)
     arcs, owner = arcs[first], owner[first]

@@ -3,7 +3,7 @@
 :func:`report_writer` returns the extra writer that :func:`allocator.pipeline.write.write_run`
 calls inside the atomic write, so a run folder holds ``report.html``,
 ``report.xlsx``, ``disclosure.csv``, ``disclosure_admitted.csv``,
-``disclosure_counts.csv``, ``ledger.csv``,
+``disclosure_counts.csv``, the public notices ``public_notice_*.csv``, ``ledger.csv``,
 ``surplus_plan.csv`` and ``metrics.csv`` (every grouping; the workbook's metrics
 sheet holds the county and category groupings) next to the contract files, or
 none of them.
@@ -40,6 +40,7 @@ from .map_plot import catchment_map
 from .page import render_page
 from .page import table_html as page_table_html
 from .page_words import page_text
+from .public_notice import write_notices
 from .recommend import recommend_classes
 from .seat_warnings import seat_warnings
 from .workbook import write_workbook
@@ -230,6 +231,7 @@ def write_reports(report: Report, folder: Path) -> None:
     write_csv(report.tables["disclosure"], folder / "disclosure.csv")
     write_csv(report.tables["admitted"], folder / "disclosure_admitted.csv")
     write_csv(report.tables["counts"], folder / "disclosure_counts.csv")
+    write_notices(report.tables, folder, report.lang, tier_labels(result, report.lang))
     write_report_csv(report.tables["ledger"], folder / "ledger.csv")
     write_report_csv(report.tables["surplus plan"], folder / "surplus_plan.csv")
     write_report_csv(report.tables["_all metrics"], folder / "metrics.csv")

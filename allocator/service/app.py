@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -292,3 +292,19 @@ def _result_routes(app: FastAPI, state: dict, authorised: list) -> None:
         with state["engine"].connect() as connection:
             text = disclosure_text(connection, run.id)
         return PlainTextResponse(text, media_type="text/csv; charset=utf-8")
+
+    @app.get("/jobs/{job_key}/public-notice", dependencies=authorised, response_class=
+             PlainTextResponse, responses={200: {"content": {"text/csv": {}}}, 404: {}, 409: {}})
+    def public_notice(job_key: JobKey, lang: Annotated[Literal["zh", "en"], Query(
+                          description="language of the notice")] = "zh",
+                      table: Annotated[Literal["admitted", "counts"], Query(
+                          description="list of admitted children or counts")] = "admitted",
+                      ) -> PlainTextResponse:
+        """The public notice (公示) in words: the bytes of the run folder's public_notice_*.csv."""
+        from allocator.store.public_notice import public_notice_texts
+
+        run = _run_of(state, job_key)
+        with state["engine"].connect() as connection:
+            texts = public_notice_texts(connection, run.id, lang)
+        return PlainTextResponse(texts[f"public_notice_{table}.csv"],
+                                 media_type="text/csv; charset=utf-8")

@@ -65,6 +65,19 @@ def disclosure_text(connection: Connection, run_id: int) -> str:
     child placed on appeal is published with its appeal id, the appeal's tier
     and that tier's number for the child's stage.
     """
+    placements = current_placements(connection, run_id)
+    schools = stored_texts(connection, models.run_files, run_id).get("schools.csv", "")
+    school_ids = list(csv.DictReader(io.StringIO(schools)))
+    return publication_csv(admitted_publication(
+        placements, [school["school_id"] for school in school_ids]))
+
+
+def current_placements(connection: Connection, run_id: int) -> pd.DataFrame:
+    """Every applicant's current placement (appeals laid over the run), in roster order.
+
+    A child placed on appeal gets the appeal's tier and that tier's number for
+    the child's stage, and its appeal id.
+    """
     overrides = _appeal_overrides(connection, run_id)
     rows = connection.execute(select(models.assignments).where(
         models.assignments.c.run_id == run_id).order_by(models.assignments.c.position)).all()
@@ -75,8 +88,4 @@ def disclosure_text(connection: Connection, run_id: int) -> str:
         if record["tier"] in ("", None):
             record["tier"] = numbers.get((record["stage"], record["tier_name"]), "")
         records.append(record)
-    placements = pd.DataFrame(records, columns=[*PAGE_COLUMNS, "appeal_id"])
-    schools = stored_texts(connection, models.run_files, run_id).get("schools.csv", "")
-    school_ids = list(csv.DictReader(io.StringIO(schools)))
-    return publication_csv(admitted_publication(
-        placements, [school["school_id"] for school in school_ids]))
+    return pd.DataFrame(records, columns=[*PAGE_COLUMNS, "appeal_id"])

@@ -74,6 +74,15 @@ def column_kinds() -> str:
                                                KINDS.items()))
 
 
+def notice_headers(name: str) -> tuple[str, str]:
+    """The headers a public notice writes for column ``name``, in Chinese and English."""
+    from allocator.model.vocabulary import column_label
+
+    shown = name.replace("<tier>", "\x00")
+    return tuple(column_label(shown, lang).replace("\x00", "<tier label>")
+                 for lang in ("zh", "en"))  # type: ignore[return-value]
+
+
 def folder_section(files: tuple[outputs.OutputFile, ...]) -> str:
     """One section per file; columns (or top-level keys) where it has them."""
     sections = []
@@ -81,7 +90,12 @@ def folder_section(files: tuple[outputs.OutputFile, ...]) -> str:
         contract = " Part of the [data contract](contract.md)." if described.contract else ""
         text = f"### {described.name}\n\n{described.name_zh}: {described.description}." \
                f"{contract}\n"
-        if described.columns:
+        if described.columns and described.localised:
+            rows = [(code(column.name), *notice_headers(column.name), column.description)
+                    for column in described.columns]
+            text += "\n" + table(("source column", "中文表头", "English header", "meaning"),
+                                  rows)
+        elif described.columns:
             what = "key" if described.name.endswith(".json") else "column"
             rows = [(code(column.name), column.name_zh, column.kind, column.description,
                      ", ".join(code(choice) for choice in column.choices))

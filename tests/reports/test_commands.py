@@ -14,9 +14,12 @@ import helpers  # noqa: E402
 def test_fairness_command_prints_and_writes_the_table(county_scenario, tmp_path):
     outcome = helpers.run_cli("fairness", county_scenario, "--csv", tmp_path / "f.csv")
     assert outcome.exit_code == 0, outcome.stderr
-    assert "min-cost-flow" in outcome.stdout
+    assert "最小费用流最优" in outcome.stdout and "合理异议对数" in outcome.stdout  # zh default
     table = pd.read_csv(tmp_path / "f.csv")
     assert table["mechanism"].tolist() == ["deferred-acceptance", "min-cost-flow"]
+    english = helpers.run_cli("fairness", county_scenario, "--lang", "en")
+    assert "optimum" in english.stdout and "Justified-envy pairs" in english.stdout
+    assert "justified_envy" not in english.stdout + outcome.stdout
 
 
 def test_recommend_command_lists_classes_in_order(county_scenario, tmp_path):

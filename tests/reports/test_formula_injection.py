@@ -30,7 +30,8 @@ import helpers  # noqa: E402
 HOSTILE_IDS = {"a1": "=1+2", "a3": "@SUM(A1)", "a4": "@a4", "a5": "-a5", "a6": "+86 139"}
 HOSTILE_NAME = '=HYPERLINK("http://x.example","点击")'
 REPORT_FILES = ("disclosure.csv", "disclosure_admitted.csv", "disclosure_counts.csv",
-                "ledger.csv", "surplus_plan.csv", "metrics.csv")
+                "ledger.csv", "surplus_plan.csv", "metrics.csv", "public_notice_schools.csv",
+                "public_notice_admitted.csv", "public_notice_counts.csv")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
@@ -78,7 +79,7 @@ def hostile_run(tmp_path_factory) -> tuple[Path, Path]:
 def test_every_publication_and_report_csv_is_neutralised(hostile_run):
     _, run = hostile_run
     for name in REPORT_FILES:
-        rows = list(csv.reader(io.StringIO((run / name).read_text(encoding="utf-8"))))
+        rows = list(csv.reader(io.StringIO((run / name).read_text(encoding="utf-8-sig"))))
         live = [cell for row in rows for cell in row if live_formula(cell)]
         assert live == [], name
     admitted = (run / "disclosure_admitted.csv").read_text(encoding="utf-8")

@@ -35,3 +35,36 @@ def test_optimum_places_at_least_as_many_and_stable_has_no_envy(county_result):
     gap = fairness_gap(table)
     assert gap["placed"] >= 0
     assert gap["justified_envy"] == optimum["justified_envy"]
+
+
+def test_children_of_a_multi_school_zone_count_as_demand_at_their_first_choice():
+    """多校划片: the zone's schools are on a child's list as stated choices, not catchment arcs.
+
+    Before the fix their children counted nowhere, so full town schools of the demo county
+    showed a catchment demand of 0 (片区需求 0) in the seat warnings.
+    """
+    from pathlib import Path
+
+    import pandas as pd
+
+    from allocator.pipeline import run_scenario
+
+    demo = Path(__file__).resolve().parents[2] / "scenarios" / "demo-county"
+    result = run_scenario(demo)
+    demand = seat_warnings(result).set_index("school_id")["demand"]
+    schools = result.loaded.scenario.schools
+    zones = schools[schools["kind"] == "public"].assign(
+        zone=schools["zones"].str.split(";")).explode("zone")
+    shared = zones.groupby("zone")["school_id"].nunique()
+    shared_schools = set(zones.loc[zones["zone"].isin(shared[shared > 1].index), "school_id"])
+    assert shared_schools  # the case exists in the demo county
+    applicants = pd.read_csv(demo / "applicants.csv", dtype=str, keep_default_na=False)
+    first = applicants["preferences"].str.split(";").str[0]
+    taking_part = (result.assignments["status"] != "excluded").to_numpy()
+    expected = first[first.isin(shared_schools) & taking_part].value_counts()
+    assert len(expected) > 1
+    for school, children in expected.items():
+        assert demand[school] >= children, school
+    full = result.schools.loc[(result.schools["kind"] == "public")
+                              & (result.schools["surplus"] == 0), "school_id"]
+    assert (demand[full] > 0).all()

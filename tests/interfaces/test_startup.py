@@ -79,3 +79,14 @@ def test_run_without_reports_imports_only_the_engine(tmp_path):
     assert (tmp_path / "run" / "assignments.csv").is_file()
     assert loaded == [], f"allocator run --no-reports imported {loaded}"
     assert not scanned, "pydantic scanned every installed distribution for plugins"
+
+
+def test_run_with_reports_draws_its_plots_without_matplotlib(tmp_path):
+    arguments = ["run", str(helpers.TINY), "--out", str(tmp_path / "run"), "-q"]
+    completed = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE.format(heavy=("matplotlib", "PIL")),
+         json.dumps(arguments)], capture_output=True, text=True, timeout=300, check=False)
+    code, loaded, _ = json.loads(completed.stderr.strip().splitlines()[-1])
+    assert code in (0, None), completed.stderr
+    assert "<svg" in (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert loaded == [], f"allocator run with reports imported {loaded}"

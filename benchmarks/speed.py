@@ -14,7 +14,9 @@ other in this run (best of ``--repeat``), so a loaded machine slows both sides:
   ``schools.csv`` and writing a same-sized ``assignments.csv`` (target within 5x),
   with the run's own compile time from its manifest (target under 4 s).
 
-The load average of the machine is printed with the figures.
+The load average of the machine is printed with the figures, and the same ratios
+of CPU time (user + system of each process), which a shared machine disturbs far
+less than wall time.
 
 Usage: ``python -m benchmarks.speed [--repeat 3] [--province]``.
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,15 +38,28 @@ REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-c", "from allocator.interfaces.cli import main; main()"]
 
 
-def wall(command: list[str], repeat: int) -> float:
+#: Best CPU seconds (user + system) of the child processes, keyed like the wall figures:
+#: on a shared machine CPU time moves far less with the load than wall time does.
+CPU: dict[str, float] = {}
+
+
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measure(command: list[str], key: str) -> float:
+    """Wall seconds of one run of ``command``; its CPU seconds go to ``CPU[key]``."""
+    cpu, start = _child_cpu(), time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    CPU[key] = min(CPU.get(key, float("inf")), _child_cpu() - cpu)
+    return elapsed
+
+
+def wall(command: list[str], repeat: int, key: str = "") -> float:
     """Best wall time of ``command`` (a fresh process each time) over ``repeat`` runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
+    return min(_measure(command, key or " ".join(command)) for _ in range(repeat))
 
 
 def run_command(scenario: Path, out: Path, reports: bool) -> list[str]:
@@ -53,14 +69,10 @@ def run_command(scenario: Path, out: Path, reports: bool) -> list[str]:
             "--reports" if reports else "--no-reports"]
 
 
-def timed_run(scenario: Path, out: Path, reports: bool, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        command = run_command(scenario, out, reports)
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
+def timed_run(scenario: Path, out: Path, reports: bool, repeat: int, key: str = "") -> float:
+    """Best wall time of ``allocator run`` (CPU seconds in ``CPU[key]``)."""
+    return min(_measure(run_command(scenario, out, reports), key or str(scenario))
+               for _ in range(repeat))
 
 
 FLOOR = """
@@ -76,18 +88,21 @@ table.to_csv(out, index=False, lineterminator="\\n")
 
 def fixed_costs(repeat: int, work: Path) -> dict[str, float]:
     """The three fixed-cost ratios of the issue, measured now."""
-    figures = {"python_pass_s": wall([sys.executable, "-c", "pass"], repeat),
-               "help_s": wall([*CLI, "--help"], repeat),
+    demo = REPO / "scenarios" / "demo-county"
+    figures = {"python_pass_s": wall([sys.executable, "-c", "pass"], repeat, "python_pass"),
+               "help_s": wall([*CLI, "--help"], repeat, "help"),
                "import_numpy_pandas_s": wall([sys.executable, "-c", "import numpy, pandas"],
-                                             repeat),
+                                             repeat, "import_numpy_pandas"),
                "tiny_no_reports_s": timed_run(REPO / "scenarios" / "tiny", work / "tiny",
-                                              False, repeat),
-               "demo_no_reports_s": timed_run(REPO / "scenarios" / "demo-county",
-                                              work / "demo", False, repeat),
-               "demo_reports_s": timed_run(REPO / "scenarios" / "demo-county", work / "demo",
-                                           True, repeat)}
+                                              False, repeat, "tiny_no_reports"),
+               "demo_no_reports_s": timed_run(demo, work / "demo", False, repeat,
+                                              "demo_no_reports"),
+               "demo_reports_s": timed_run(demo, work / "demo", True, repeat, "demo_reports")}
+    figures.update({f"{key}_cpu_s": value for key, value in CPU.items()})
     figures["tiny_ratio"] = figures["tiny_no_reports_s"] / figures["import_numpy_pandas_s"]
     figures["demo_reports_ratio"] = figures["demo_reports_s"] / figures["demo_no_reports_s"]
+    figures["tiny_cpu_ratio"] = CPU["tiny_no_reports"] / CPU["import_numpy_pandas"]
+    figures["demo_reports_cpu_ratio"] = CPU["demo_reports"] / CPU["demo_no_reports"]
     return figures
 
 
@@ -130,6 +145,11 @@ def main() -> None:
     print(f"demo county with reports   {figures['demo_reports_s']:6.2f} s = "
           f"{figures['demo_reports_ratio']:.2f}x without ({figures['demo_no_reports_s']:.2f} s;"
           " target <= 1.5x)")
+    print(f"CPU time (user + system)   tiny {figures['tiny_cpu_ratio']:.2f}x import numpy, "
+          f"pandas ({figures['tiny_no_reports_cpu_s']:.2f} s / "
+          f"{figures['import_numpy_pandas_cpu_s']:.2f} s); demo with reports "
+          f"{figures['demo_reports_cpu_ratio']:.2f}x without "
+          f"({figures['demo_reports_cpu_s']:.2f} s / {figures['demo_no_reports_cpu_s']:.2f} s)")
     if arguments.province:
         print(f"1M with reports            {figures['run_reports_s']:6.1f} s = "
               f"{figures['floor_ratio']:.2f}x the pandas floor ({figures['floor_s']:.1f} s; "

@@ -256,8 +256,13 @@ def main() -> None:
     SIGTERM unwinds like Ctrl-C (``SystemExit``), so the atomic writers remove
     their hidden staging folders on that exit path too.
     """
+    import os
     import signal
 
+    # Allocator validates only its own configuration with pydantic; looking for third-party
+    # pydantic plugins scans every installed distribution's metadata (0.05-0.2 s a run).
+    # An explicit setting, even empty (load them all), wins.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         app()

@@ -90,8 +90,10 @@ def _parse_integer(text, present, column, file, problems) -> pd.Series:
     bad = present & ~well_formed
     problems.add_rows(file, rows_of(bad), column.name,
                       [f"'{v}' is not a whole number" for v in text[bad]], kind="not integer")
-    digits = text.str.lstrip("+-").str.split(".").str[0].str.lstrip("0").str.len()
-    huge = present & well_formed & (digits > MAX_INTEGER_DIGITS)
+    # only a cell longer than the limit can hold too many digits: count those alone
+    long = present & well_formed & (text.str.len() > MAX_INTEGER_DIGITS)
+    digits = text[long].str.lstrip("+-").str.split(".").str[0].str.lstrip("0").str.len()
+    huge = long & (digits > MAX_INTEGER_DIGITS).reindex(text.index, fill_value=False)
     problems.add_rows(file, rows_of(huge), column.name,
                       [f"'{v[:30]}' is too large (at most {MAX_INTEGER_DIGITS} digits)"
                        for v in text[huge]], kind="too large")

@@ -264,10 +264,11 @@ def localise(frame: pd.DataFrame, lang: str, tiers: Mapping[str, str] | None = N
                           zip(shown["metric"], shown["value"].tolist(), strict=True)]
     for column in shown.columns:
         values = shown[column]
-        if column == "reason" and lang != "en":
-            shown[column] = [reason_text(str(v), lang, tiers) if v == v else "" for v in values]
-        elif column == "why" and lang != "en":
-            shown[column] = [why_text(str(v), lang, tiers) if v == v else "" for v in values]
+        if column in ("reason", "why") and lang != "en":
+            translate = reason_text if column == "reason" else why_text
+            # a run has a few hundred distinct sentences for thousands of rows
+            texts = {v: translate(str(v), lang, tiers) for v in pd.unique(values) if v == v}
+            shown[column] = [texts[v] if v == v else "" for v in values]
         elif column in CATEGORICAL or values.dtype == bool:
             shown[column] = [value_label(str(v).lower() if isinstance(v, bool) else str(v),
                                          lang, tiers) if v is not None and v == v else ""

@@ -1,4 +1,4 @@
-"""``report.html``: one self-contained page (inline CSS, PNG plots and a font subset).
+"""``report.html``: one self-contained page (inline CSS, SVG plots and a font subset).
 
 The Chinese glyphs the page uses are embedded as a subset of Noto Sans CJK SC
 (the bundled font), so the page reads the same on a machine without Chinese

@@ -27,7 +27,7 @@ th { background: #eef2f8; } td:first-child, th:first-child { text-align: left; }
 .cards { display: flex; flex-wrap: wrap; gap: 8px; }
 .card { border: 1px solid #ccd; border-radius: 6px; padding: 6px 12px; min-width: 130px; }
 .card b { display: block; font-size: 1.4em; color: #3b6bb5; }
-.note { color: #666; font-size: 12px; } img { max-width: 100%; }
+.note { color: #666; font-size: 12px; } img, svg.plot { max-width: 100%; height: auto; }
 .red { color: #c00; } .passed { color: #080; }
 ul.decisions { padding-left: 1.2em; } ul.decisions li { margin: 0.3em 0; }
 li.decision.red { color: #b00000; font-weight: bold; } li.decision.orange { color: #a05a00; }
@@ -49,7 +49,7 @@ figure { margin: 0.5em 0; } figcaption { color: #444; font-size: 12px; margin-to
   tr, .cards { break-inside: avoid; }
   /* an inline-block is never split across pages: heading, plot and caption stay together */
   figure { display: inline-block; width: 100%; }
-  figure img { max-height: 165mm; max-width: 100%; }
+  figure img, figure svg.plot { max-height: 165mm; max-width: 100%; width: auto; }
   nav.toc a::after { content: ""; }
 }
 </style>
@@ -84,7 +84,7 @@ figure { margin: 0.5em 0; } figcaption { color: #444; font-size: 12px; margin-to
 <section id="{{ section.id }}" class="{{ section.classes }}">
 {% if section.image %}<figure>
 <h2>{{ section.title }}</h2>
-<img alt="{{ section.title }}" src="data:image/png;base64,{{ section.image }}">
+{{ section.image }}
 <figcaption>{{ section.caption }}</figcaption>
 </figure>{% else %}<h2>{{ section.title }}</h2>{% endif %}
 {% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
@@ -94,7 +94,7 @@ figure { margin: 0.5em 0; } figcaption { color: #444; font-size: 12px; margin-to
 {% if section.table %}{{ section.table }}{% endif %}
 {% for part in section.parts %}<h3>{{ part.title }}</h3>
 {% if part.image %}<figure>
-<img alt="{{ part.title }}" src="data:image/png;base64,{{ part.image }}">
+{{ part.image }}
 <figcaption>{{ part.caption }}</figcaption>
 </figure>{% endif %}
 {% if part.table %}{{ part.table }}{% endif %}

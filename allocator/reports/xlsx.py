@@ -39,20 +39,22 @@ def column_letter(index: int) -> str:
 
 
 def _string_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarray:
-    text = values.astype(object).where(values.notna(), "").astype(str)
+    # plain lists: iterating an Arrow-backed string column or numpy integers is ~5x slower
+    text = values.astype(object).where(values.notna(), "").astype(str).tolist()
     cleaned = [escape(neutralise_text(value).translate(_ILLEGAL)) for value in text]
     return np.array([f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{value}'
                      '</t></is></c>' if value else "" for value, row in
-                     zip(cleaned, rows, strict=True)], dtype=object)
+                     zip(cleaned, rows.tolist(), strict=True)], dtype=object)
 
 
 def _number_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce").astype(np.float64).to_numpy()
     is_integer = np.isfinite(numbers) & (numbers == np.round(numbers))
-    text = [repr(int(v)) if whole else repr(float(v)) for v, whole in
-            zip(numbers, is_integer, strict=True)]
-    return np.array([f'<c r="{letter}{row}"><v>{value}</v></c>' if np.isfinite(number) else ""
-                     for value, number, row in zip(text, numbers, rows, strict=True)],
+    finite = np.isfinite(numbers).tolist()
+    text = [repr(int(v)) if whole else repr(v) for v, whole in
+            zip(numbers.tolist(), is_integer.tolist(), strict=True)]
+    return np.array([f'<c r="{letter}{row}"><v>{value}</v></c>' if shown else ""
+                     for value, shown, row in zip(text, finite, rows.tolist(), strict=True)],
                     dtype=object)
 
 

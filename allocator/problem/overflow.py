@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.problem.distance import haversine_km
+from allocator.problem.distance import arc_distance_km, haversine_km
 
 _BLOCK_CELLS = 4_000_000
 #: From this many searching applicants on, the compiled search is used (Numba's import and
@@ -86,10 +86,7 @@ def _compiled_overflow(eligible, applicant_unit, school_unit, public, positions,
         people, applicant_unit[people], unit_start, unit_schools, positions, home_group,
         school_group, (listed_start, listed_keys % school_count), limit, same_group_first,
         _UNKNOWN_KM, _OTHER_GROUP_PENALTY_KM)
-    applicant_lat, applicant_lon, school_lat, school_lon = positions
-    exact = haversine_km(applicant_lat[applicant], applicant_lon[applicant],
-                         school_lat[school], school_lon[school])
-    return applicant, school, flags, exact
+    return applicant, school, flags, arc_distance_km(applicant, school, positions)
 
 
 def _applicant_order(applicant: np.ndarray) -> np.ndarray:

@@ -29,3 +29,28 @@ def test_serves_equals_the_search_over_pair_keys(seed, zones, schools, widest):
     zone = rng.integers(-1, zones, arcs)
     expected = in_sorted(school * zones + zone, catchments.pair_keys) & (zone >= 0)
     np.testing.assert_array_equal(catchments.serves(school, zone), expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), counties=st.integers(1, 4), schools=st.integers(1, 12),
+       zones=st.integers(1, 6))
+def test_slot_table_equals_the_search_over_pair_keys(seed, counties, schools, zones):
+    import pandas as pd
+
+    from allocator.policy.catchments import build_catchments
+
+    rng = np.random.default_rng(seed)
+    county = [f"C{c}" for c in rng.integers(0, counties, schools)]
+    table = pd.DataFrame({"school_id": [f"S{i}" for i in range(schools)], "county": county})
+    pairs = [(s, f"Z{z}") for s in range(schools) for z in range(zones) if rng.random() < 0.4]
+    school_zones = pd.DataFrame({"school_position": [p[0] for p in pairs],
+                                 "zone": [p[1] for p in pairs]}, dtype=object)
+    school_zones["school_position"] = school_zones["school_position"].astype(np.int64)
+    applicants = pd.DataFrame({"county": ["C0"], "hukou_zone": [""], "property_zone": [""],
+                               "residence_zone": [""]})
+    catchments = build_catchments(table, school_zones, applicants)
+    assert catchments.zone_table is not None
+    school = rng.integers(0, schools, 500)
+    zone = rng.integers(-1, catchments.zone_count, 500)
+    expected = in_sorted(school * catchments.zone_count + zone, catchments.pair_keys) & (zone >= 0)
+    np.testing.assert_array_equal(catchments.serves(school, zone), expected)

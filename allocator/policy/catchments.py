@@ -97,18 +97,41 @@ def build_catchments(schools: pd.DataFrame, school_zones: pd.DataFrame,
     order = np.lexsort((school_position, codes))
     zone_schools = school_position[order]
     zone_school_start = np.searchsorted(codes[order], np.arange(zone_count + 1))
-    index = pd.Index(uniques)
-    county = applicants["county"].astype(str).to_numpy()
-    applicant_zones = {}
-    for field in ZONE_FIELDS:
-        values = applicants[field].astype(str).to_numpy()
-        code = index.get_indexer(county + "\x1f" + values) if len(index) else np.full(
-            len(values), -1)
-        applicant_zones[field] = np.where(values == "", -1, code).astype(np.int64)
+    applicant_zones = _applicant_zone_codes(
+        school_county[school_position].astype(str), school_zones["zone"].astype(str).to_numpy(),
+        codes, applicants)
     slot, table = _slot_table(schools, zone_count, zone_schools,
                               zone_school_start.astype(np.int64))
     return Catchments(zone_count, pair_keys, zone_school_start.astype(np.int64),
                       zone_schools.astype(np.int64), applicant_zones, slot, table)
+
+
+def _applicant_zone_codes(pair_county: np.ndarray, pair_zone: np.ndarray, codes: np.ndarray,
+                          applicants: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Zone code of each applicant's zone fields (-1 = empty or served by no school).
+
+    Counties and zone names are looked up separately in small indexes and combined
+    as integers: no million-row string concatenation and hashing of the pairs.
+    """
+    county_index = pd.Index(pd.unique(pair_county))
+    zone_index = pd.Index(pd.unique(pair_zone))
+    width = max(len(zone_index), 1)
+    combined = county_index.get_indexer(pair_county) * width + zone_index.get_indexer(pair_zone)
+    combined_sorted, first = np.unique(combined, return_index=True)
+    code_of = codes[first]
+    county = county_index.get_indexer(applicants["county"].astype(str))
+    result = {}
+    for field in ZONE_FIELDS:
+        values = applicants[field].astype(str)
+        zone = zone_index.get_indexer(values)
+        key = county.astype(np.int64) * width + zone
+        found = np.minimum(np.searchsorted(combined_sorted, key), max(len(code_of) - 1, 0))
+        known = (county >= 0) & (zone >= 0) & (values != "").to_numpy()
+        if len(code_of):
+            known &= combined_sorted[found] == key
+        result[field] = np.where(known, code_of[found] if len(code_of) else -1,
+                                 -1).astype(np.int64)
+    return result
 
 
 #: Largest slot table built (cells); beyond it the padded look-up is used.

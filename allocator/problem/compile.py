@@ -28,6 +28,7 @@ from allocator.policy.tiers import (
     assign_tiers,
     local_tier_numbers,
     needed_predicates,
+    sibling_school_here,
     tie_break_rank,
 )
 from allocator.problem.compiled import (
@@ -295,13 +296,11 @@ def _merge_by_applicant(first: dict, second: dict) -> dict:
 
 def _prioritise(arcs, policy, applicants, schools, public, tie, draws) -> dict:
     """Private-round flags and packed priority keys (lottery only at private schools)."""
-    school_ids = schools["school_id"].to_numpy(dtype=object)
     private = ~public[arcs["school"]] if policy.private_round else np.zeros(
         len(arcs["school"]), bool)
     sibling = np.zeros(len(arcs["school"]), dtype=bool)
     if policy.siblings.older_sibling == "within_tier":
-        wanted = applicants["sibling_school"].to_numpy(dtype=object)[arcs["applicant"]]
-        sibling = wanted == school_ids[arcs["school"]]
+        sibling = sibling_school_here(applicants, schools, arcs["applicant"], arcs["school"])
     lottery_order = np.argsort(draws, kind="stable")
     lottery_rank = np.empty(len(draws), dtype=np.int64)
     lottery_rank[lottery_order] = np.arange(len(draws))

@@ -49,10 +49,9 @@ def arc_conditions(needed: set[str], catchments: Catchments, applicants: pd.Data
         if name in needed:
             zone = catchments.applicant_zones[field][arc_applicant]
             result[name] = catchments.serves(arc_school, zone)
-    school_ids = schools["school_id"].to_numpy(dtype=object)
     if "older_sibling_here" in needed:
-        wanted = applicants["sibling_school"].to_numpy(dtype=object)[arc_applicant]
-        result["older_sibling_here"] = wanted == school_ids[arc_school]
+        result["older_sibling_here"] = sibling_school_here(applicants, schools, arc_applicant,
+                                                           arc_school)
     if needed & {"feeder_school_here", "nine_year_continuing"}:
         fed, nine_year = feeder_relations(applicants, schools, arc_applicant, arc_school)
         result["feeder_school_here"] = fed
@@ -69,19 +68,31 @@ def feeder_relations(applicants: pd.DataFrame, schools: pd.DataFrame, arc_applic
     the applicant continues inside a nine-year school (九年一贯制)."""
     school_ids = schools["school_id"].to_numpy(dtype=object)
     position = pd.Index(schools["school_id"])
-    own_feeder = applicants["feeder_school"].to_numpy(dtype=object)
-    feeder = own_feeder[arc_applicant]
-    feeder_position = position.get_indexer(own_feeder)[arc_applicant]
+    own_feeder = position.get_indexer(applicants["feeder_school"])
+    # only the arcs of applicants with a known feeder school are looked at (ids compared
+    # as positions: school ids are unique)
+    has = np.flatnonzero(own_feeder[arc_applicant] >= 0)
+    feeder_position = own_feeder[arc_applicant[has]]
+    target_position = arc_school[has]
     feeds = schools["feeds_into"].to_numpy(dtype=object)
     nine_year = schools["nine_year"].to_numpy(dtype=bool)
-    target = school_ids[arc_school]
-    has = np.flatnonzero(feeder_position >= 0)
     fed = np.zeros(len(arc_applicant), dtype=bool)
-    fed[has] = [f";{t};" in f";{feeds[p]};" for t, p in zip(target[has], feeder_position[has],
-                                                              strict=True)]
+    fed[has] = [f";{t};" in f";{feeds[p]};" for t, p in zip(
+        school_ids[target_position], feeder_position, strict=True)]
     continuing = np.zeros(len(arc_applicant), dtype=bool)
-    continuing[has] = nine_year[feeder_position[has]] & (fed[has] | (feeder[has] == target[has]))
+    continuing[has] = nine_year[feeder_position] & (fed[has] | (feeder_position
+                                                                == target_position))
     return fed, continuing
+
+
+def sibling_school_here(applicants: pd.DataFrame, schools: pd.DataFrame,
+                        arc_applicant: np.ndarray, arc_school: np.ndarray) -> np.ndarray:
+    """Per arc: the school is the applicant's older sibling's school (长幼随学 request).
+
+    Compared as school positions (school ids are unique), not as id strings per arc.
+    """
+    wanted = pd.Index(schools["school_id"]).get_indexer(applicants["sibling_school"])
+    return wanted[arc_applicant] == arc_school
 
 
 def assign_tiers(policy: Policy, per_applicant: dict[str, np.ndarray],

@@ -28,6 +28,7 @@ from allocator.policy.tiers import (
     assign_tiers,
     local_tier_numbers,
     needed_predicates,
+    sibling_school_here,
     tie_break_rank,
 )
 from allocator.problem.compiled import (
@@ -40,7 +41,7 @@ from allocator.problem.compiled import (
     CompiledProblem,
     pack_priority,
 )
-from allocator.problem.distance import applicant_positions, haversine_km, zone_centres
+from allocator.problem.distance import applicant_positions, arc_distance_km, zone_centres
 from allocator.problem.lists import (
     LIST_ORDER,
     catchment_arcs,
@@ -205,9 +206,7 @@ def _ladder_arcs(scenario: Scenario, policy: Policy, catchments: Catchments,
     eligible = exclusion == ""
     applicant, school, source, rank = _listed_arcs(
         scenario, policy, catchments, eligible, applicant_unit, school_unit, public, positions)
-    applicant_lat, applicant_lon, school_lat, school_lon = positions
-    distance = haversine_km(applicant_lat[applicant], applicant_lon[applicant],
-                            school_lat[school], school_lon[school])
+    distance = arc_distance_km(applicant, school, positions)
     tier = _tiers(policy, catchments, applicants, schools, applicant, school)
     finite = np.where(np.isnan(distance), _FAR_KM, distance)
     key1 = np.where(source == SOURCE_CATCHMENT, tier, rank)
@@ -276,12 +275,16 @@ def _merge_by_applicant(first: dict, second: dict) -> dict:
     """Interleave two arc sets sorted by applicant; an applicant's ``first`` arcs lead.
 
     The same order as a stable sort of the concatenation by applicant, computed
-    as a merge of the two sorted runs (positions by binary search), which is
-    several times cheaper than sorting millions of arcs again.
+    as a merge of the two sorted runs (positions from per-applicant counts), which
+    is several times cheaper than sorting millions of arcs again.
     """
     a, b = first["applicant"], second["applicant"]
-    position_a = np.arange(len(a)) + np.searchsorted(b, a, side="left")
-    position_b = np.arange(len(b)) + np.searchsorted(a, b, side="right")
+    # arcs of ``second`` before each applicant, arcs of ``first`` up to it (counts, not searches)
+    size = int(max(a.max(initial=-1), b.max(initial=-1))) + 1
+    second_before = np.cumsum(np.bincount(b, minlength=size)) - np.bincount(b, minlength=size)
+    first_up_to = np.cumsum(np.bincount(a, minlength=size))
+    position_a = np.arange(len(a)) + second_before[a]
+    position_b = np.arange(len(b)) + first_up_to[b]
     merged = {}
     for name in first:
         values = np.empty(len(a) + len(b), dtype=np.result_type(first[name], second[name]))
@@ -293,13 +296,11 @@ def _merge_by_applicant(first: dict, second: dict) -> dict:
 
 def _prioritise(arcs, policy, applicants, schools, public, tie, draws) -> dict:
     """Private-round flags and packed priority keys (lottery only at private schools)."""
-    school_ids = schools["school_id"].to_numpy(dtype=object)
     private = ~public[arcs["school"]] if policy.private_round else np.zeros(
         len(arcs["school"]), bool)
     sibling = np.zeros(len(arcs["school"]), dtype=bool)
     if policy.siblings.older_sibling == "within_tier":
-        wanted = applicants["sibling_school"].to_numpy(dtype=object)[arcs["applicant"]]
-        sibling = wanted == school_ids[arcs["school"]]
+        sibling = sibling_school_here(applicants, schools, arcs["applicant"], arcs["school"])
     lottery_order = np.argsort(draws, kind="stable")
     lottery_rank = np.empty(len(draws), dtype=np.int64)
     lottery_rank[lottery_order] = np.arange(len(draws))

@@ -50,3 +50,33 @@ def zone_centres(zone_count: int, zone_school_start: np.ndarray, zone_schools: n
         mean_lat = np.bincount(zone_of_entry[known], lat[known], minlength=zone_count) / total
         mean_lon = np.bincount(zone_of_entry[known], lon[known], minlength=zone_count) / total
     return mean_lat, mean_lon
+
+
+def arc_distance_km(applicant: np.ndarray, school: np.ndarray,
+                    positions: tuple[np.ndarray, ...]) -> np.ndarray:
+    """:func:`haversine_km` of each arc (applicant ``applicant[i]`` to school ``school[i]``).
+
+    The same values as ``haversine_km`` on the gathered positions (the same operations
+    in the same order), with the radians and cosines taken once per applicant and per
+    school instead of once per arc, and the arc terms computed in place.
+    """
+    applicant_lat, applicant_lon, school_lat, school_lon = positions
+    applicant_phi, school_phi = np.radians(applicant_lat), np.radians(school_lat)
+    phi1, phi2 = applicant_phi[applicant], school_phi[school]
+    half_dphi = np.subtract(phi2, phi1, out=phi2)
+    np.divide(half_dphi, 2.0, out=half_dphi)
+    first = np.sin(half_dphi, out=half_dphi)
+    np.square(first, out=first)
+    half_dlambda = np.subtract(school_lon[school], applicant_lon[applicant])
+    np.radians(half_dlambda, out=half_dlambda)
+    np.divide(half_dlambda, 2.0, out=half_dlambda)
+    second = np.sin(half_dlambda, out=half_dlambda)
+    np.square(second, out=second)
+    cosines = np.multiply(np.cos(applicant_phi)[applicant], np.cos(school_phi)[school],
+                          out=phi1)
+    np.multiply(cosines, second, out=cosines)
+    a = np.add(first, cosines, out=first)
+    np.clip(a, 0.0, 1.0, out=a)
+    np.sqrt(a, out=a)
+    np.arcsin(a, out=a)
+    return np.multiply(a, 2.0 * EARTH_RADIUS_KM, out=a)

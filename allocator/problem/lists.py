@@ -31,6 +31,7 @@ SchoolFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 #: When one school reaches an applicant by several sources, the first of these is kept.
 KEEP_ORDER = {SOURCE_STATED: 0, SOURCE_SIBLING: 1, SOURCE_FEEDER: 2, SOURCE_RESOURCE_ROOM: 3,
               SOURCE_CATCHMENT: 4}
+_KEEP_RANK = np.array([KEEP_ORDER.get(code, 0) for code in range(6)], dtype=np.int64)
 #: Position of each source in the effective list (overflow, 2, comes last).
 LIST_ORDER = np.array([3, 4, 5, 0, 1, 2], dtype=np.int64)
 
@@ -114,8 +115,7 @@ def resource_room_arcs(scenario: Scenario, policy: Policy, eligible: np.ndarray,
 
 def first_of_each_pair(applicant, school, source, rank, school_count):
     """Drop repeated (applicant, school) pairs, keeping the source first in KEEP_ORDER."""
-    keep_rank = np.vectorize(KEEP_ORDER.get, otypes=[np.int64])(source) if len(source) else (
-        np.zeros(0, np.int64))
+    keep_rank = _KEEP_RANK[source]
     order = np.lexsort((rank, keep_rank, school, applicant))
     pair = (applicant * school_count + school)[order]
     first = np.ones(len(order), dtype=bool)

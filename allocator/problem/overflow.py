@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.problem.distance import haversine_km
+from allocator.problem.distance import arc_distance_km, haversine_km
 
 _BLOCK_CELLS = 4_000_000
+#: From this many searching applicants on, the compiled search is used (Numba's import and
+#: cached code cost a few tenths of a second, which small rosters do not win back).
+COMPILED_MINIMUM = 50_000
 _OTHER_GROUP_PENALTY_KM = 1.0e4
 _UNKNOWN_KM = 1.0e5
 
@@ -30,6 +33,10 @@ def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_un
         ``other_group_flag`` is 0 for a school of the applicant's catchment
         school group (when ``same_group_first``), else 1.
     """
+    if int(np.count_nonzero(eligible)) >= COMPILED_MINIMUM:
+        return _compiled_overflow(eligible, applicant_unit, school_unit, public, positions,
+                                  home_group, school_group, limit, same_group_first,
+                                  listed_keys)
     applicant_lat, applicant_lon, school_lat, school_lon = positions
     school_count = len(public)
     out: list[tuple[np.ndarray, ...]] = []
@@ -59,6 +66,27 @@ def nearest_overflow(eligible: np.ndarray, applicant_unit: np.ndarray, school_un
         placed[destination] = values
         ordered.append(placed)
     return tuple(ordered)
+
+
+def _compiled_overflow(eligible, applicant_unit, school_unit, public, positions, home_group,
+                       school_group, limit, same_group_first, listed_keys):
+    """:func:`nearest_overflow` by the compiled per-applicant search (same arcs)."""
+    from allocator.problem.overflow_kernel import compiled_search
+
+    school_count = len(public)
+    people = np.flatnonzero(eligible)
+    candidates = np.flatnonzero(public)
+    units = int(max(applicant_unit.max(initial=-1), school_unit.max(initial=-1))) + 1
+    order = np.argsort(school_unit[candidates], kind="stable")
+    unit_schools = candidates[order]
+    unit_start = np.searchsorted(school_unit[unit_schools], np.arange(units + 1))
+    listed_owner = listed_keys // school_count
+    listed_start = np.searchsorted(listed_owner, np.arange(len(eligible) + 1))
+    applicant, school, flags = compiled_search(
+        people, applicant_unit[people], unit_start, unit_schools, positions, home_group,
+        school_group, (listed_start, listed_keys % school_count), limit, same_group_first,
+        _UNKNOWN_KM, _OTHER_GROUP_PENALTY_KM)
+    return applicant, school, flags, arc_distance_km(applicant, school, positions)
 
 
 def _applicant_order(applicant: np.ndarray) -> np.ndarray:
@@ -107,14 +135,10 @@ def _block(who, schools, limit, applicant_lat, applicant_lon, school_lat, school
     listed = _is_listed(who, schools, listed_keys, school_count)
     key[listed] = np.inf
     take = min(limit + int(listed.sum(axis=1).max(initial=0)), len(schools))
-    if take < len(schools):
-        nearest = np.argpartition(key, take - 1, axis=1)[:, :take]
-    else:
-        nearest = np.broadcast_to(np.arange(len(schools)), key.shape)
+    # each row in (key, school position) order, best first: a stable sort, so equal keys
+    # (unknown positions, schools at one address) never depend on the rest of the block
+    nearest = np.argsort(key, axis=1, kind="stable")[:, :take]
     rows = np.arange(len(who))[:, None]
-    # order each row by (key, school position): deterministic, best first
-    order = np.lexsort((nearest, key[rows, nearest]), axis=1)
-    nearest = nearest[rows, order]
     keep = ~np.isinf(key[rows, nearest])
     keep &= np.cumsum(keep, axis=1) <= limit
     row_index = np.broadcast_to(rows, nearest.shape)[keep]

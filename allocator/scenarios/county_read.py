@@ -136,8 +136,10 @@ def _read_partitions(root: Path, county: CountyInput, schools_file: str | None,
         schools, school_rows = _read_pieces(root, county.schools, found)
         if schools is not None:
             schools = _with_county(schools, county.county, school_rows, found)
-    else:
-        schools, school_rows = _read_schools_of(root, str(schools_file), county.county, found)
+    elif schools_file is not None:
+        schools, school_rows = _read_schools_of(root, schools_file, county.county, found)
+    else:  # no schools table at all: a problem of the layout, reported once by the driver
+        schools, school_rows = None, RowSource(("schools",), (0,))
     if applicants is None and not county.applicants:  # a county with schools only
         applicants = _no_applicants(schools)
         applicant_rows = RowSource(("applicants",), (0,))

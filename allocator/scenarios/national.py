@@ -27,7 +27,11 @@ import pandas as pd
 from allocator import __version__
 from allocator.model.problems import InputError, InputProblem, ProblemCollector
 from allocator.model.scenario import MAX_SEED, read_settings, yaml_line
-from allocator.pipeline.output_folder import VerificationFailed, check_output_folder
+from allocator.pipeline.output_folder import (
+    OutputFolderRefused,
+    VerificationFailed,
+    check_output_folder,
+)
 from allocator.pipeline.relocate import with_relative_folder
 from allocator.pipeline.run import engine_source_sha256, sha256_file
 from allocator.pipeline.write import write_folder_atomically, write_json
@@ -44,8 +48,8 @@ Say = Callable[[str], None]
 
 def run_partitioned(layout: RosterLayout, out_dir: str | Path, parallel: bool = True,
                     scheduler: str | None = None, workers: int = 2, seed: int | None = None,
-                    parquet_copy: bool = False, progress: Say | None = None
-                    ) -> dict[str, Any]:
+                    parquet_copy: bool = False, progress: Say | None = None,
+                    layout_problems: ProblemCollector | None = None) -> dict[str, Any]:
     """Allocate a roster partitioned by county and write its run folder.
 
     Parameters
@@ -64,6 +68,8 @@ def run_partitioned(layout: RosterLayout, out_dir: str | Path, parallel: bool = 
         Also write ``assignments.parquet/county=<id>/part-0.parquet`` into the run folder.
     progress : callable, optional
         Called with a line of text as each step starts.
+    layout_problems : ProblemCollector, optional
+        Problems of the layout, reported with those of the counties.
 
     Returns
     -------
@@ -79,6 +85,9 @@ def run_partitioned(layout: RosterLayout, out_dir: str | Path, parallel: bool = 
     """
     say = progress or (lambda step: None)
     out = check_output_folder(out_dir, [layout.root])
+    if layout.root.resolve() in out.parents:  # it would be read as a county next time
+        raise OutputFolderRefused(out, "is inside the partitioned roster; choose a folder "
+                                       "outside it")
     clock = time.perf_counter()
     settings, policy, mechanism, seed = _province_settings(layout.root, seed)
     parts = out.parent / f".{out.name}.tmp-{os.getpid()}-{time.monotonic_ns()}-parts"
@@ -91,7 +100,7 @@ def run_partitioned(layout: RosterLayout, out_dir: str | Path, parallel: bool = 
         clock = time.perf_counter()
         outcomes = _solve(jobs, parallel, scheduler, workers, say)
         timings["solve_counties"] = time.perf_counter() - clock
-        _raise_problems(outcomes)
+        _raise_problems(outcomes, layout_problems)
         failed = [dict(check, name=f"{o.county}: {check['name']}")
                   for o in outcomes for check in o.failed_checks]
         summary = merged_summary(outcomes, settings.name, seed, policy.name, mechanism)
@@ -138,8 +147,14 @@ def _solve(jobs: list[CountyJob], parallel: bool, scheduler: str | None, workers
     return outcomes
 
 
-def _raise_problems(outcomes: list[CountyOutcome]) -> None:
+def _raise_problems(outcomes: list[CountyOutcome],
+                    layout_problems: ProblemCollector | None) -> None:
     problems: list[InputProblem] = [p for outcome in outcomes for p in outcome.problems]
+    if layout_problems:
+        try:
+            layout_problems.raise_if_any()
+        except InputError as error:
+            problems += error.problems
     if problems:
         raise InputError(problems)
 

@@ -97,12 +97,13 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
     if parquet_copy and not layout.partitioned:
         problems.add("command line", None, "--parquet-copy",
                      "a Parquet copy is written for a roster partitioned by county only")
-    problems.raise_if_any()
     if layout.partitioned:
         if out_dir is None:
             raise ValueError("a partitioned roster is run into a run folder: give out_dir")
+        # layout problems are listed with the counties' own, every problem at once
         return run_partitioned(layout, out_dir, parallel, scheduler, workers, seed,
-                               parquet_copy, progress)
+                               parquet_copy, progress, problems)
+    problems.raise_if_any()
     if out_dir is not None:
         check_output_folder(out_dir, [folder])  # refuse before the work, not after
     say = progress or (lambda step: None)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -141,26 +142,47 @@ def scale(sizes: list[int], per_county: int, workers: int, work: Path, seed: int
         shutil.rmtree(roster, ignore_errors=True)
 
 
-def speedup(size: int, per_county: int, work: Path, seed: int, repeat: int) -> None:
-    """Serial vs 1 worker vs 2 workers on one roster; ratios against serial."""
+def speedup(size: int, per_county: int, work: Path, seed: int, repeat: int,
+            single: bool) -> None:
+    """Serial vs 1 worker vs 2 workers on one roster; ratios against serial.
+
+    With ``single``, the same roster as one scenario folder run ``--serial`` (the
+    driver reads it whole) is a further baseline. Every run's ``assignments.csv`` must
+    have the same SHA-256.
+    """
     roster = work / f"speedup-{size}"
     counties = max(1, round(size / per_county))
     generate(roster, size, counties, seed)
+    runs: list[tuple[str, Path, int | None]] = [("serial", roster, None),
+                                                ("1 worker", roster, 1),
+                                                ("2 workers", roster, 2)]
+    if single:
+        folder = work / f"single-{size}"
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([*CLI, "generate", str(folder), "--applicants", str(size),
+                        "--counties", str(counties), "--seed", str(seed)], check=True,
+                       stdout=subprocess.DEVNULL)
+        runs.insert(0, ("single folder, serial", folder, None))
     print(f"speed-up, {size:,} applicants in {counties} counties (best of {repeat}):")
     best: dict[str, Measured] = {}
+    digests = set()
     for _ in range(repeat):
-        for label, workers in (("serial", None), ("1 worker", 1), ("2 workers", 2)):
-            run = province(roster, work / "out-speedup", workers)
+        for label, source, workers in runs:
+            out = work / "out-speedup"
+            run = province(source, out, workers)
+            digests.add(hashlib.sha256((out / "assignments.csv").read_bytes()).hexdigest())
             if label not in best or run.seconds < best[label].seconds:
                 best[label] = run
-            print(f"  {label:9s} {run.seconds:7.1f} s  load {run.load_before:.2f} -> "
+            print(f"  {label:22s} {run.seconds:7.1f} s  load {run.load_before:.2f} -> "
                   f"{run.load_after:.2f}", flush=True)
     serial = best["serial"].seconds
     for label, run in best.items():
-        print(f"{label:9s} {run.seconds:7.1f} s = {serial / run.seconds:.2f}x serial "
+        print(f"{label:22s} {run.seconds:7.1f} s = {serial / run.seconds:.2f}x serial "
               f"(driver peak {gib(run.driver_peak)} GiB; load {run.load_before:.2f} -> "
               f"{run.load_after:.2f})")
+    print(f"assignments.csv identical in every run: {len(digests) == 1}")
     shutil.rmtree(roster, ignore_errors=True)
+    shutil.rmtree(work / f"single-{size}", ignore_errors=True)
     shutil.rmtree(work / "out-speedup", ignore_errors=True)
 
 
@@ -177,6 +199,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--speedup-per-county", type=int, default=8547,
                         help="applicants per county of the speed-up roster (1 M / 117)")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--single", action="store_true",
+                        help="also run the same roster as one folder, --serial")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--work", type=Path, default=None,
                         help="folder for the rosters and runs (default: a temporary one)")
@@ -190,7 +214,7 @@ def main(argv: list[str] | None = None) -> None:
             scale(sizes, options.per_county, options.workers, work, options.seed)
         if options.speedup:
             speedup(options.speedup, options.speedup_per_county, work, options.seed,
-                    options.repeat)
+                    options.repeat, options.single)
     finally:
         if options.work is None:
             shutil.rmtree(work, ignore_errors=True)

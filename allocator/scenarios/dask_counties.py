@@ -19,7 +19,9 @@ class ClusterMismatch(RuntimeError):
 
 
 def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
-                say: Callable[[str], None]) -> list[CountyOutcome]:
+                say: Callable[[str], None],
+                keep: Callable[[CountyOutcome], CountyOutcome] = lambda outcome: outcome
+                ) -> list[CountyOutcome]:
     """Solve every job on Dask; outcomes in the jobs' order.
 
     Parameters
@@ -33,6 +35,9 @@ def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
         Worker processes of the LocalCluster.
     say : callable
         Progress lines.
+    keep : callable
+        Called with each outcome as it arrives; what it returns is kept (the driver keeps
+        a light copy, so what it holds does not grow with the counties' sizes).
 
     Raises
     ------
@@ -52,7 +57,7 @@ def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
                                      priority=job.county.size): job.index for job in jobs}
             outcomes: dict[int, CountyOutcome] = {}
             for done, future in enumerate(as_completed(futures), start=1):
-                outcome = future.result()
+                outcome = keep(future.result())
                 outcomes[futures[future]] = outcome
                 say(f"county {outcome.county} done ({done} of {len(jobs)})")
                 future.release()

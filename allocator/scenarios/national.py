@@ -40,7 +40,7 @@ from allocator.policy.lottery import LOTTERY_ALGORITHM
 from allocator.scenarios.county_task import CountyJob, CountyOutcome, part_path, solve_county
 from allocator.scenarios.dask_counties import run_on_dask
 from allocator.scenarios.roster_layout import RosterLayout
-from allocator.scenarios.summary_merge import merged_summary
+from allocator.scenarios.summary_merge import DistanceTally, merged_summary
 from allocator.solvers.registry import MECHANISMS
 
 Say = Callable[[str], None]
@@ -98,12 +98,14 @@ def run_partitioned(layout: RosterLayout, out_dir: str | Path, parallel: bool = 
     timings = {"settings": time.perf_counter() - clock}
     try:
         clock = time.perf_counter()
-        outcomes = _solve(jobs, parallel, scheduler, workers, say)
+        distances = DistanceTally()
+        outcomes = _solve(jobs, parallel, scheduler, workers, say, distances)
         timings["solve_counties"] = time.perf_counter() - clock
         _raise_problems(outcomes, layout_problems)
         failed = [dict(check, name=f"{o.county}: {check['name']}")
                   for o in outcomes for check in o.failed_checks]
-        summary = merged_summary(outcomes, settings.name, seed, policy.name, mechanism)
+        summary = merged_summary(outcomes, distances.histogram(), settings.name, seed,
+                                 policy.name, mechanism)
         if failed:
             raise VerificationFailed(failed)
         manifest = _manifest(layout, outcomes, settings.name, seed, policy, mechanism,
@@ -136,14 +138,14 @@ def _province_settings(root: Path, seed: int | None):
 
 
 def _solve(jobs: list[CountyJob], parallel: bool, scheduler: str | None, workers: int,
-           say: Say) -> list[CountyOutcome]:
+           say: Say, distances: DistanceTally) -> list[CountyOutcome]:
     if parallel:
         say(f"solving {len(jobs)} counties on Dask")
-        return run_on_dask(jobs, scheduler, workers, say)
+        return run_on_dask(jobs, scheduler, workers, say, distances.keep)
     outcomes = []
     for number, job in enumerate(jobs, start=1):
         say(f"solving county {job.county.county} ({number} of {len(jobs)})")
-        outcomes.append(solve_county(job))
+        outcomes.append(distances.keep(solve_county(job)))
     return outcomes
 
 

@@ -8,6 +8,7 @@ interpolation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,14 +16,43 @@ import numpy as np
 from allocator.scenarios.county_task import CountyOutcome
 
 
-def merged_summary(outcomes: list[CountyOutcome], name: str, seed: int, policy: str,
-                   mechanism: str) -> dict[str, Any]:
+class DistanceTally:
+    """Placed applicants by distance in whole metres, summed over counties as they arrive.
+
+    One count per metre up to the longest distance: its size depends on the geography,
+    not on the number of applicants or counties.
+    """
+
+    def __init__(self) -> None:
+        self._counts = np.zeros(0, dtype=np.int64)
+
+    def keep(self, outcome: CountyOutcome) -> CountyOutcome:
+        """Add the county's distances; return the outcome without them."""
+        values, counts = outcome.distance_metres
+        if len(values):
+            if values[-1] >= len(self._counts):
+                grown = np.zeros(int(values[-1]) + 1, dtype=np.int64)
+                grown[:len(self._counts)] = self._counts
+                self._counts = grown
+            np.add.at(self._counts, values, counts)
+        return replace(outcome, distance_metres=(values[:0], counts[:0]))
+
+    def histogram(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct whole metres, how many placed applicants at each)."""
+        values = np.flatnonzero(self._counts)
+        return values, self._counts[values]
+
+
+def merged_summary(outcomes: list[CountyOutcome], distances: tuple[np.ndarray, np.ndarray],
+                   name: str, seed: int, policy: str, mechanism: str) -> dict[str, Any]:
     """The summary a single-folder province run writes, from per-county outcomes.
 
     Parameters
     ----------
     outcomes : list of CountyOutcome
         Every county's outcome, in county-id order, none with problems.
+    distances : tuple of numpy.ndarray
+        The province's distance histogram (:meth:`DistanceTally.histogram`).
     name, seed, policy, mechanism
         The province's settings.
 
@@ -32,8 +62,7 @@ def merged_summary(outcomes: list[CountyOutcome], name: str, seed: int, policy: 
         ``scenario``, ``seed``, ``policy``, ``mechanism``, ``counts`` and ``verification``.
     """
     counts = merged_counts([o.counts for o in outcomes])
-    counts["distance_km"] = distance_figures(*merged_histogram(
-        [o.distance_metres for o in outcomes]))
+    counts["distance_km"] = distance_figures(*distances)
     return {"scenario": name, "seed": seed, "policy": policy, "mechanism": mechanism,
             "counts": counts,
             "verification": {"passed": all(o.verified for o in outcomes),
@@ -55,18 +84,6 @@ def merged_counts(parts: list[dict[str, Any]]) -> dict[str, Any]:
                 merged[key] = merged.get(key, 0) + value
     return {key: (dict(sorted(value.items())) if isinstance(value, dict) else value)
             for key, value in merged.items()}
-
-
-def merged_histogram(parts: list[tuple[np.ndarray, np.ndarray]]
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """One histogram (distinct values, counts) from many."""
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    values = np.concatenate([p[0] for p in parts])
-    counts = np.concatenate([p[1] for p in parts])
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return distinct, np.bincount(inverse, weights=counts, minlength=len(distinct)).astype(
-        np.int64)
 
 
 def distance_figures(metres: np.ndarray, counts: np.ndarray) -> dict[str, float | None]:

@@ -9,6 +9,7 @@ SHA-256 of its source) and see the roster and the parts folder (a shared filesys
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
 from allocator.scenarios.county_task import CountyJob, CountyOutcome, solve_county
@@ -20,8 +21,8 @@ class ClusterMismatch(RuntimeError):
 
 def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
                 say: Callable[[str], None],
-                keep: Callable[[CountyOutcome], CountyOutcome] = lambda outcome: outcome
-                ) -> list[CountyOutcome]:
+                keep: Callable[[CountyOutcome], CountyOutcome] = lambda outcome: outcome,
+                timings: dict[str, float] | None = None) -> list[CountyOutcome]:
     """Solve every job on Dask; outcomes in the jobs' order.
 
     Parameters
@@ -38,6 +39,9 @@ def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
     keep : callable
         Called with each outcome as it arrives; what it returns is kept (the driver keeps
         a light copy, so what it holds does not grow with the counties' sizes).
+    timings : dict, optional
+        Receives ``dask_start``: seconds to start the cluster (or connect) and check the
+        workers, the driver's fixed cost of a parallel run.
 
     Raises
     ------
@@ -46,12 +50,15 @@ def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
     """
     from dask.distributed import Client, LocalCluster, as_completed
 
+    clock = time.perf_counter()
     cluster = None if scheduler else LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         with Client(scheduler or cluster) as client:
             if jobs:
                 check_workers(client, jobs[0].root, jobs[0].parts)
+            if timings is not None:
+                timings["dask_start"] = time.perf_counter() - clock
             # largest counties first, so the slowest task does not start last
             futures = {client.submit(solve_county, job, pure=False,
                                      priority=job.county.size): job.index for job in jobs}

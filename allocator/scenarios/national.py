@@ -99,7 +99,7 @@ def run_partitioned(layout: RosterLayout, out_dir: str | Path, parallel: bool = 
     try:
         clock = time.perf_counter()
         distances = DistanceTally()
-        outcomes = _solve(jobs, parallel, scheduler, workers, say, distances)
+        outcomes = _solve(jobs, parallel, scheduler, workers, say, distances, timings)
         timings["solve_counties"] = time.perf_counter() - clock
         _raise_problems(outcomes, layout_problems)
         failed = [dict(check, name=f"{o.county}: {check['name']}")
@@ -138,10 +138,11 @@ def _province_settings(root: Path, seed: int | None):
 
 
 def _solve(jobs: list[CountyJob], parallel: bool, scheduler: str | None, workers: int,
-           say: Say, distances: DistanceTally) -> list[CountyOutcome]:
+           say: Say, distances: DistanceTally, timings: dict[str, float]
+           ) -> list[CountyOutcome]:
     if parallel:
         say(f"solving {len(jobs)} counties on Dask")
-        return run_on_dask(jobs, scheduler, workers, say, distances.keep)
+        return run_on_dask(jobs, scheduler, workers, say, distances.keep, timings)
     outcomes = []
     for number, job in enumerate(jobs, start=1):
         say(f"solving county {job.county.county} ({number} of {len(jobs)})")

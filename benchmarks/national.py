@@ -50,6 +50,18 @@ class Measured:
     child_peaks: dict[int, int] = field(default_factory=dict)
     load_before: float = 0.0
     load_after: float = 0.0
+    #: CPU seconds (user + system) of each process of the tree, as last sampled.
+    cpu: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def cpu_total(self) -> float:
+        """CPU seconds of the whole tree."""
+        return sum(self.cpu.values())
+
+    @property
+    def cpu_busiest(self) -> float:
+        """CPU seconds of the busiest process: on idle cores, the wall time is at least this."""
+        return max(self.cpu.values(), default=0.0)
 
 
 def load_average() -> float:
@@ -66,6 +78,7 @@ def measure(command: list[str], interval: float = 0.2) -> Measured:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = psutil.Process(process.pid)
     peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
     done = threading.Event()
 
     last_report = [time.perf_counter()]
@@ -84,6 +97,8 @@ def measure(command: list[str], interval: float = 0.2) -> Measured:
             for item in tree:
                 with contextlib.suppress(psutil.Error):
                     peaks[item.pid] = max(peaks.get(item.pid, 0), item.memory_info().rss)
+                    times = item.cpu_times()
+                    cpu[item.pid] = times.user + times.system
             done.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -97,7 +112,7 @@ def measure(command: list[str], interval: float = 0.2) -> Measured:
                            f"{error.decode(errors='replace')[-2000:]}")
     driver = peaks.pop(process.pid, 0)
     # children: the Dask worker processes and the small multiprocessing resource tracker
-    return Measured(seconds, driver, peaks, before, load_average())
+    return Measured(seconds, driver, peaks, before, load_average(), cpu)
 
 
 def generate(folder: Path, applicants: int, counties: int, seed: int) -> Measured:
@@ -179,7 +194,14 @@ def speedup(size: int, per_county: int, work: Path, seed: int, repeat: int,
     for label, run in best.items():
         print(f"{label:22s} {run.seconds:7.1f} s = {serial / run.seconds:.2f}x serial "
               f"(driver peak {gib(run.driver_peak)} GiB; load {run.load_before:.2f} -> "
-              f"{run.load_after:.2f})")
+              f"{run.load_after:.2f}); CPU {run.cpu_total:.1f} s in all, busiest process "
+              f"{run.cpu_busiest:.1f} s")
+    # load-independent: on idle cores a run takes at least its busiest process's CPU time,
+    # and a serial run about its CPU time
+    serial_cpu = best["serial"].cpu_total
+    for label in ("1 worker", "2 workers"):
+        print(f"CPU bound on idle cores, {label}: serial CPU / busiest process CPU = "
+              f"{serial_cpu / max(best[label].cpu_busiest, 1e-9):.2f}x")
     print(f"assignments.csv identical in every run: {len(digests) == 1}")
     shutil.rmtree(roster, ignore_errors=True)
     shutil.rmtree(work / f"single-{size}", ignore_errors=True)

@@ -52,6 +52,8 @@ class Measured:
     load_after: float = 0.0
     #: CPU seconds (user + system) of each process of the tree, as last sampled.
     cpu: dict[int, float] = field(default_factory=dict)
+    #: The run's own step timings (``timings_seconds`` of its manifest).
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def cpu_total(self) -> float:
@@ -127,7 +129,10 @@ def province(roster: Path, out: Path, workers: int | None) -> Measured:
     """``allocator province`` (``workers=None``: ``--serial``) into a fresh folder."""
     shutil.rmtree(out, ignore_errors=True)
     mode = ["--serial"] if workers is None else ["--workers", str(workers)]
-    return measure([*CLI, "province", str(roster), "--out", str(out), *mode])
+    run = measure([*CLI, "province", str(roster), "--out", str(out), *mode])
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    run.steps = manifest["timings_seconds"]
+    return run
 
 
 def gib(size: int) -> str:
@@ -189,7 +194,7 @@ def speedup(size: int, per_county: int, work: Path, seed: int, repeat: int,
             if label not in best or run.seconds < best[label].seconds:
                 best[label] = run
             print(f"  {label:22s} {run.seconds:7.1f} s  load {run.load_before:.2f} -> "
-                  f"{run.load_after:.2f}", flush=True)
+                  f"{run.load_after:.2f}; steps {run.steps}", flush=True)
     serial = best["serial"].seconds
     for label, run in best.items():
         print(f"{label:22s} {run.seconds:7.1f} s = {serial / run.seconds:.2f}x serial "

@@ -175,10 +175,18 @@ def generate(
     communities: Annotated[int | None, typer.Option(
         min=1, help="split zones into about this many residential communities per county "
                     "and write zones.csv (catchments become sets of communities)")] = None,
+    partitioned: Annotated[str | None, typer.Option(
+        metavar="parquet|folders",
+        help="write a roster partitioned by county, county by county in bounded memory: "
+             "parquet (applicants/county=<id>/*.parquet) or folders (one scenario folder "
+             "per county); FOLDER must be new or empty")] = None,
 ) -> None:
     """Write a synthetic scenario (realistic county rosters) to FOLDER."""
     from allocator.synthetic import generate_province, split_into_communities, write_scenario
 
+    if partitioned is not None:
+        _generate_partitioned(folder, applicants, counties, seed, partitioned, communities)
+        return
     schools_frame, applicants_frame = generate_province(applicants, counties, seed)
     zones_frame = None
     if communities is not None:
@@ -189,6 +197,28 @@ def generate(
                              zones=zones_frame)
     out.print(f"wrote {len(schools_frame):,} schools and {len(applicants_frame):,} applicants "
               f"to {written}")
+
+
+def _generate_partitioned(folder: Path, applicants: int, counties: int, seed: int,
+                          layout: str, communities: int | None) -> None:
+    """``generate --partitioned``: one county generated and written at a time."""
+    from allocator.synthetic import iter_province, write_partitioned
+
+    if layout not in ("parquet", "folders"):
+        err.print(f"--partitioned must be parquet or folders, not '{layout}'")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    if communities is not None:
+        err.print("--communities needs the whole roster; it cannot be combined with "
+                  "--partitioned")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        err.print(f"{folder}: exists and is not empty; a partitioned roster is written "
+                  "into a new or empty folder")
+        raise typer.Exit(EXIT_INVALID_INPUT)
+    written = write_partitioned(folder, iter_province(applicants, counties, seed), layout,
+                                name=f"synthetic-{counties}x{applicants}-{seed}", seed=seed)
+    out.print(f"wrote {written[0]:,} counties ({layout}): {written[1]:,} schools and "
+              f"{written[2]:,} applicants to {folder}")
 
 
 @app.command()

@@ -194,21 +194,32 @@ def sweep(
 
 
 def province(
-    folder: Annotated[Path, typer.Argument(help="scenario folder with many counties")],
+    folder: Annotated[Path, typer.Argument(
+        help="scenario folder with many counties, or a roster partitioned by county "
+             "(applicants/county=<id>/*.parquet, or one scenario folder per county)")],
     out_dir: Annotated[Path, typer.Option("--out", help="run folder to write")],
     serial: Annotated[bool, typer.Option(help="counties one after another")] = False,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address")] = None,
-    workers: Annotated[int, typer.Option(help="LocalCluster worker processes")] = 2,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address (workers share the roster and --out's parent folder)"
+    )] = None,
+    workers: Annotated[int, typer.Option(min=1, help="LocalCluster worker processes")] = 2,
+    parquet_copy: Annotated[bool, typer.Option(
+        help="partitioned rosters: also write assignments.parquet/county=<id>/")] = False,
 ) -> None:
     """Allocate a province county by county, counties in parallel (byte-identical)."""
+    from allocator.scenarios.dask_counties import ClusterMismatch
     from allocator.scenarios.province import run_province
 
     try:
         with reported_output_errors(), err.status("starting", spinner="dots") as status:
             result = run_province(folder, out_dir, parallel=not serial, scheduler=scheduler,
-                                  workers=workers, progress=reporter(status))
+                                  workers=workers, progress=reporter(status),
+                                  parquet_copy=parquet_copy)
     except InputError as error:
         raise _invalid(error) from None
+    except ClusterMismatch as mismatch:
+        err.print(f"[bold red]{mismatch}[/bold red]; nothing was written")
+        raise typer.Exit(EXIT_FAILURE) from None
     counts = result["summary"]["counts"]
     out.print(f"{counts['applicants']:,} applicants in {counts['counties']} counties: "
               f"{counts['placed']:,} placed; timings "

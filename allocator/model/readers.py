@@ -274,6 +274,9 @@ def _parquet_text(values: pd.Series) -> pd.Series:
         text = values.map(lambda value: "" if pd.isna(value) else cell_text(float(value)))
     elif pd.api.types.is_integer_dtype(values):
         text = values.astype(str)
+    elif pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        # text columns (what a partitioned roster holds): trimmed as cell_text does, at once
+        text = values.astype(object).where(~missing, "").astype(str).str.strip()
     else:
         text = values.map(lambda value: "" if value is None or value is pd.NA or (
             isinstance(value, float) and pd.isna(value)) else cell_text(value))

@@ -157,16 +157,50 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
     frames = {name: None if text is None else text.frame for name, text in texts.items()}
     encodings = {paths[name].name: text.encoding  # type: ignore[union-attr]
                  for name, text in texts.items() if text is not None}
+    names = {key: path.name for key, path in paths.items() if path}
+    inputs = tuple([folder / "scenario.yaml"] + [p for p in paths.values() if p])
+    return validate_tables(folder, settings, frames, names, problems, inputs=inputs,
+                           encodings=encodings, spatial_required=spatial_required,
+                           class_size_caps=caps)
+
+
+def validate_tables(folder: Path, settings: ScenarioSettings,
+                    frames: dict[str, pd.DataFrame | None], names: dict[str, str],
+                    problems: ProblemCollector, *, inputs: tuple[Path, ...] = (),
+                    encodings: dict[str, str] | None = None, spatial_required: bool = True,
+                    class_size_caps: dict[str, int] | None = None) -> Scenario | None:
+    """Type and check tables already read as text (the second half of :func:`load_tables`).
+
+    Parameters
+    ----------
+    folder : Path
+        The scenario folder the tables belong to (recorded in the scenario).
+    settings : ScenarioSettings
+        Settings already read.
+    frames : dict
+        Text frames by table name (``schools``, ``applicants``, ``priorities``), as
+        :func:`~allocator.model.readers.read_table_text` returns them; None when unreadable.
+    names : dict
+        File name reported in problems, by table name.
+    problems : ProblemCollector
+        Receives every problem found (rows are positions in the frames + 2).
+    inputs, encodings, spatial_required, class_size_caps
+        As in :func:`load_tables`.
+
+    Returns
+    -------
+    Scenario or None
+        None when a required table or column is missing.
+    """
+    caps = class_size_caps or DEFAULT_CLASS_SIZE_CAPS
     typed: dict[str, pd.DataFrame] = {}
     for schema in (SCHOOLS, APPLICANTS, PRIORITIES):
         if frames.get(schema.name) is not None:
-            file = paths[schema.name].name  # type: ignore[union-attr]
-            typed[schema.name] = _type_table(frames[schema.name], schema, file,
+            typed[schema.name] = _type_table(frames[schema.name], schema, names[schema.name],
                                              spatial_required, problems)
     if "schools" not in typed or "applicants" not in typed or any(
             frame is None for frame in typed.values()):
         return None
-    names = {key: path.name for key, path in paths.items() if path}
     schools = typed["schools"]
     if schools.empty:
         problems.add(names["schools"], None, None,
@@ -179,9 +213,8 @@ def load_tables(folder: Path, settings: ScenarioSettings, problems: ProblemColle
     priorities = typed.get("priorities")
     if priorities is not None:
         _check_priorities(priorities, schools, applicants, names["priorities"], problems)
-    inputs = tuple([folder / "scenario.yaml"] + [p for p in paths.values() if p])
     return Scenario(folder, settings, schools, school_zones, applicants, preferences,
-                    priorities, inputs, tuple(problems.warnings), encodings)
+                    priorities, inputs, tuple(problems.warnings), dict(encodings or {}))
 
 
 def _type_table(frame: pd.DataFrame, schema: TableSchema, file: str, spatial_required: bool,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from allocator.model.problems import ProblemCollector
 from allocator.pipeline.load import LoadedScenario, load
 from allocator.pipeline.output_folder import VerificationFailed, check_output_folder
 from allocator.pipeline.relocate import with_relative_folder
@@ -26,6 +27,8 @@ from allocator.pipeline.run import RunResult, build_manifest, solve_loaded
 from allocator.pipeline.tables import summary_counts
 from allocator.pipeline.write import write_csv, write_folder_atomically, write_json
 from allocator.policy.lottery import lottery_draws
+from allocator.scenarios.national import run_partitioned
+from allocator.scenarios.roster_layout import detect_layout
 from allocator.scenarios.subset import subset_scenario
 
 
@@ -62,13 +65,16 @@ def _mask(size: int, positions: np.ndarray | None) -> np.ndarray:
 def run_province(folder: str | Path, out_dir: str | Path | None = None,
                  parallel: bool = True, scheduler: str | None = None, workers: int = 2,
                  seed: int | None = None,
-                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+                 progress: Callable[[str], None] | None = None,
+                 parquet_copy: bool = False) -> dict[str, Any]:
     """Allocate every county of a roster; optionally write the run folder.
 
     Parameters
     ----------
     folder : str or Path
-        Scenario folder holding many counties.
+        Scenario folder holding many counties, or a roster partitioned by county
+        (docs/national.md): then each county is read by its own task, the driver never
+        holds the roster, and ``out_dir`` is required.
     out_dir : str or Path, optional
         Run folder to write (assignments, schools, summary, manifest).
     parallel : bool
@@ -77,12 +83,27 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
     progress : callable, optional
         Called with a line of text as each step (and, serially, each county) starts.
 
+    parquet_copy : bool
+        Partitioned rosters only: also write ``assignments.parquet/`` into the run folder.
+
     Returns
     -------
     dict
-        ``assignments`` and ``schools`` frames in input order, ``summary`` and
-        ``manifest`` (with per-step timings).
+        ``assignments`` and ``schools`` frames in input order (single-folder rosters only),
+        ``summary`` and ``manifest`` (with per-step timings).
     """
+    problems = ProblemCollector()
+    layout = detect_layout(folder, problems)
+    if parquet_copy and not layout.partitioned:
+        problems.add("command line", None, "--parquet-copy",
+                     "a Parquet copy is written for a roster partitioned by county only")
+    if layout.partitioned:
+        if out_dir is None:
+            raise ValueError("a partitioned roster is run into a run folder: give out_dir")
+        # layout problems are listed with the counties' own, every problem at once
+        return run_partitioned(layout, out_dir, parallel, scheduler, workers, seed,
+                               parquet_copy, progress, problems)
+    problems.raise_if_any()
     if out_dir is not None:
         check_output_folder(out_dir, [folder])  # refuse before the work, not after
     say = progress or (lambda step: None)

@@ -14,8 +14,14 @@ from .county import (
     default_n_schools,
     generate_county,
 )
-from .province import county_seed, generate_province, province_n_schools, province_plan
-from .write import write_scenario
+from .province import (
+    county_seed,
+    generate_province,
+    iter_province,
+    province_n_schools,
+    province_plan,
+)
+from .write import write_partitioned, write_scenario
 
 __all__ = [
     "APPLICANT_COLUMNS",
@@ -27,8 +33,10 @@ __all__ = [
     "default_n_schools",
     "generate_county",
     "generate_province",
+    "iter_province",
     "province_n_schools",
     "province_plan",
     "split_into_communities",
+    "write_partitioned",
     "write_scenario",
 ]

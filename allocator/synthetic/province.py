@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
 from .county import generate_county
 
-__all__ = ["county_seed", "generate_province", "province_plan", "province_n_schools"]
+__all__ = ["county_seed", "generate_province", "iter_province", "province_plan",
+           "province_n_schools"]
 
 MIN_COUNTY_APPLICANTS = 50
 _SIZE_SIGMA = 0.7  # lognormal spread of county sizes (small mountain counties to city districts)
@@ -143,18 +146,42 @@ def generate_province(
     plan.seed[k], ...)`` with the row of :func:`province_plan`; its rows therefore do not
     depend on the other counties' random draws (only its size does, through the split).
     """
-    for key in ("county", "n_applicants", "seed"):
-        if key in county_options:
-            raise TypeError(f"{key!r} is set per county by generate_province")
-    plan = province_plan(n_applicants, n_counties, seed)
     schools, applicants = [], []
-    for row in plan.itertuples(index=False):
-        options = {"n_schools": int(row.n_schools), "migrant_share": float(row.migrant_share)}
-        options.update(county_options)
-        s, a = generate_county(row.county, int(row.n_applicants), int(row.seed), **options)
-        schools.append(s)
-        applicants.append(a)
+    for _county, county_schools, county_applicants in iter_province(
+            n_applicants, n_counties, seed, **county_options):
+        schools.append(county_schools)
+        applicants.append(county_applicants)
     return (
         pd.concat(schools, ignore_index=True),
         pd.concat(applicants, ignore_index=True),
     )
+
+
+def iter_province(
+    n_applicants: int, n_counties: int, seed: int, **county_options
+) -> Iterator[tuple[str, pd.DataFrame, pd.DataFrame]]:
+    """The counties of :func:`generate_province`, one at a time (county-id order).
+
+    Parameters
+    ----------
+    n_applicants, n_counties, seed, **county_options
+        As in :func:`generate_province`.
+
+    Yields
+    ------
+    county : str
+        The county id (``C001`` ...).
+    schools, applicants : pandas.DataFrame
+        The county's rows, identical to its rows in :func:`generate_province`; only one
+        county is held at a time, so a national roster is generated in bounded memory.
+    """
+    for key in ("county", "n_applicants", "seed"):
+        if key in county_options:
+            raise TypeError(f"{key!r} is set per county by generate_province")
+    plan = province_plan(n_applicants, n_counties, seed)
+    for row in plan.itertuples(index=False):
+        options = {"n_schools": int(row.n_schools), "migrant_share": float(row.migrant_share)}
+        options.update(county_options)
+        schools, applicants = generate_county(row.county, int(row.n_applicants),
+                                              int(row.seed), **options)
+        yield row.county, schools, applicants

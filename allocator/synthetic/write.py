@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
+import io
 import os
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import yaml
 
-__all__ = ["write_scenario"]
+__all__ = ["write_partitioned", "write_scenario"]
+
+#: Layouts of a roster partitioned by county (docs/national.md).
+PARTITIONED_LAYOUTS = ("parquet", "folders")
 
 _CORE_KEYS = ("name", "seed", "policy", "mechanism", "entry_year")
 
@@ -83,6 +89,20 @@ def write_scenario(
     ``scenario.yaml`` in a fixed order, so the same frames and settings give identical bytes.
     Each file is written to a temporary file first and then moved into place.
     """
+    settings = _settings(name, seed, policy, mechanism, entry_year, extra_settings)
+    if not isinstance(schools, pd.DataFrame) or not isinstance(applicants, pd.DataFrame):
+        raise TypeError("schools and applicants must be pandas DataFrames")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(out / "scenario.yaml", _settings_bytes(settings))
+    _atomic_write(out / "schools.csv", _csv_bytes(schools))
+    _atomic_write(out / "applicants.csv", _csv_bytes(applicants))
+    if zones is not None:
+        _atomic_write(out / "zones.csv", _csv_bytes(zones))
+    return out
+
+
+def _settings(name, seed, policy, mechanism, entry_year, extra_settings) -> dict:
     settings: dict = {
         "name": str(name),
         "seed": int(seed),
@@ -94,15 +114,75 @@ def write_scenario(
         if key in settings:
             raise ValueError(f"extra_settings may not override {key!r}")
         settings[str(key)] = value
-    if not isinstance(schools, pd.DataFrame) or not isinstance(applicants, pd.DataFrame):
-        raise TypeError("schools and applicants must be pandas DataFrames")
+    return settings
 
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+
+def _settings_bytes(settings: dict) -> bytes:
     text = yaml.safe_dump(settings, sort_keys=False, allow_unicode=True, default_flow_style=False)
-    _atomic_write(out / "scenario.yaml", text.encode("utf-8"))
-    _atomic_write(out / "schools.csv", _csv_bytes(schools))
-    _atomic_write(out / "applicants.csv", _csv_bytes(applicants))
-    if zones is not None:
-        _atomic_write(out / "zones.csv", _csv_bytes(zones))
-    return out
+    return text.encode("utf-8")
+
+
+def write_partitioned(
+    folder: str | os.PathLike,
+    counties: Iterable[tuple[str, pd.DataFrame, pd.DataFrame]],
+    layout: str,
+    *,
+    name: str,
+    seed: int,
+    policy: str = "shanxi-2025",
+    mechanism: str = "deferred-acceptance",
+    entry_year: int = 2025,
+) -> tuple[int, int, int]:
+    """Write a roster partitioned by county, one county at a time (bounded memory).
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Target folder; must be absent or empty (a partitioned roster is never merged
+        into an older one).
+    counties : iterable of (county, schools, applicants)
+        For example :func:`~allocator.synthetic.iter_province`; consumed one by one.
+    layout : str
+        ``parquet``: ``applicants/county=<id>/part-0.parquet`` and
+        ``schools/county=<id>/part-0.parquet`` (hive layout, every cell stored as the
+        text ``applicants.csv`` would hold, without the ``county`` column, which the
+        partition names). ``folders``: one scenario folder per county named by its id
+        (``scenario.yaml``, ``schools.csv``, ``applicants.csv``), runnable alone.
+        Both get the province's ``scenario.yaml`` at the top.
+    name, seed, policy, mechanism, entry_year
+        As in :func:`write_scenario`.
+
+    Returns
+    -------
+    tuple of int
+        Counties, schools and applicants written.
+    """
+    if layout not in PARTITIONED_LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(PARTITIONED_LAYOUTS)}: {layout!r}")
+    out = Path(folder)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise FileExistsError(f"{out} exists and is not an empty folder")
+    out.mkdir(parents=True, exist_ok=True)
+    settings = _settings(name, seed, policy, mechanism, entry_year, None)
+    _atomic_write(out / "scenario.yaml", _settings_bytes(settings))
+    written = [0, 0, 0]
+    for county, schools, applicants in counties:
+        if layout == "parquet":
+            for table, frame in (("schools", schools), ("applicants", applicants)):
+                target = out / table / f"county={quote(str(county), safe='')}"
+                target.mkdir(parents=True)
+                _atomic_write(target / "part-0.parquet", _parquet_bytes(frame))
+        else:
+            write_scenario(out / str(county), schools, applicants, name=f"{name}-{county}",
+                           seed=seed, policy=policy, mechanism=mechanism,
+                           entry_year=entry_year)
+        written = [written[0] + 1, written[1] + len(schools), written[2] + len(applicants)]
+    return written[0], written[1], written[2]
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as Parquet text columns: each cell the text its CSV would hold."""
+    text = pd.read_csv(io.BytesIO(_csv_bytes(frame)), dtype=str, keep_default_na=False)
+    buffer = io.BytesIO()
+    text.drop(columns=["county"]).to_parquet(buffer, index=False)
+    return buffer.getvalue()

@@ -15,9 +15,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from allocator.synthetic import generate_county, write_scenario
+from allocator.synthetic import generate_county, split_into_communities, write_scenario
 
 SEED = 20250701
+COMMUNITIES = 150
 
 
 def main(out: Path) -> Path:
@@ -31,6 +32,7 @@ def main(out: Path) -> Path:
         entry_year=2025,
         centre=(37.6833, 112.7333),
     )
+    schools, applicants, zones = split_into_communities(schools, applicants, COMMUNITIES, SEED)
     return write_scenario(
         out,
         schools,
@@ -40,6 +42,7 @@ def main(out: Path) -> Path:
         policy="shanxi-2025",
         mechanism="deferred-acceptance",
         entry_year=2025,
+        zones=zones,
         extra_settings={
             "description": (
                 "Synthetic county (code 140702, positioned near Yuci, Shanxi): 50 primary "

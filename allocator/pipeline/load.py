@@ -14,6 +14,7 @@ from allocator.model.scenario import (
     read_settings,
     yaml_line,
 )
+from allocator.model.zone_files import check_zone_files
 from allocator.policy.config import Policy
 from allocator.policy.loader import resolve_policy
 from allocator.solvers.registry import MECHANISMS, PLANNED_MECHANISMS, Mechanism
@@ -67,6 +68,8 @@ def load(folder: str | Path, seed: int | None = None,
         folder, settings, problems,
         spatial_required=policy.uses_zones if policy else True,
         class_size_caps=dict(policy.class_size) if policy else None)
+    if scenario is not None and (policy is None or policy.uses_zones):
+        check_zone_files(scenario, problems)  # the engine ignores them, but not a broken one
     problems.raise_if_any()
     assert scenario is not None and policy is not None
     return LoadedScenario(scenario, policy, policy_path, MECHANISMS[chosen],

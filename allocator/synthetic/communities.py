@@ -158,8 +158,8 @@ def _share_overlap_zones(schools, applicants, people, label, edges, region, publ
         touching.setdefault(int(a), set()).add(int(public[region[b]]))
         touching.setdefault(int(b), set()).add(int(public[region[a]]))
     for zone, members in sorted(zone_schools.items()):
-        if len(members) < 2 or not all(len(lists[m]) > 1 for m in members):
-            continue  # only the extra zones shared by schools that keep their own
+        if len(members) < 2:
+            continue
         homes = label[residence == zone]
         if len(homes) == 0:
             continue

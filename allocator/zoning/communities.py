@@ -17,14 +17,17 @@ import numpy as np
 import pandas as pd
 
 from allocator.model.geometry import local_km, neighbour_edges
+from allocator.model.polygons import read_polygons
 from allocator.model.problems import ProblemCollector
-from allocator.model.readers import find_table, read_table
-from allocator.model.schema import ZONES
-from allocator.model.validate import check_header, explode_list, parse_column
+from allocator.model.zone_files import (
+    ZONES_FILE,
+    check_served_listed,
+    listed_edges,
+    read_zone_table,
+    resolve_listed,
+)
+from allocator.model.zone_files import served_zones as scenario_served_zones
 from allocator.pipeline.load import LoadedScenario
-from allocator.zoning.polygons import read_polygons
-
-ZONES_FILE = "zones.csv"
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,7 @@ class Communities:
 
 def served_zones(loaded: LoadedScenario) -> pd.DataFrame:
     """``county``, ``zone``, ``school_position`` of every zone a school serves."""
-    schools = loaded.scenario.schools
-    pairs = loaded.scenario.school_zones
-    return pd.DataFrame({
-        "county": schools["county"].to_numpy(dtype=object)[pairs["school_position"]],
-        "zone": pairs["zone"].to_numpy(dtype=object),
-        "school_position": pairs["school_position"].to_numpy(dtype=np.int64)})
+    return scenario_served_zones(loaded.scenario)
 
 
 def read_communities(loaded: LoadedScenario, problems: ProblemCollector) -> Communities | None:
@@ -99,11 +97,11 @@ def read_communities(loaded: LoadedScenario, problems: ProblemCollector) -> Comm
     """
     folder = loaded.scenario.folder
     served = served_zones(loaded)
-    table = _read_zone_table(folder, problems)
+    table = read_zone_table(folder, problems)
     polygons, polygon_edges, polygon_file = read_polygons(folder, problems)
     keys = sorted(set(zip(served["county"], served["zone"], strict=True)))
     if table is not None:
-        keys = _add_listed(keys, table, served, problems)
+        keys = resolve_listed(keys, table, served, problems)
     if problems:
         return None
     counties = np.array([k[0] for k in keys], dtype=object)
@@ -117,7 +115,7 @@ def read_communities(loaded: LoadedScenario, problems: ProblemCollector) -> Comm
         rows[at] = table.index.to_numpy() + 2
         names[at] = np.where(table["name"] != "", table["name"], zone_ids[at])
         lat[at], lon[at] = table["lat"].to_numpy(), table["lon"].to_numpy()
-        _check_missing(served, index, rows, loaded, problems)
+        check_served_listed(loaded.scenario, served, index, rows, problems)
     centroids = {index[key]: point for key, point in polygons.centroids(index).items()}
     _fill_positions(lat, lon, centroids, keys, loaded, served, problems)
     if problems:
@@ -125,7 +123,7 @@ def read_communities(loaded: LoadedScenario, problems: ProblemCollector) -> Comm
     files = tuple(p for p in (folder / ZONES_FILE if table is not None else None,
                               polygon_file) if p is not None)
     if table is not None and (table["neighbours"] != "").any():
-        edges = _listed_edges(table, keys, index, problems)
+        edges = listed_edges(table, keys, index, problems)
         source = ZONES_FILE
     elif polygon_file is not None:
         edges = polygon_edges(index)
@@ -138,74 +136,6 @@ def read_communities(loaded: LoadedScenario, problems: ProblemCollector) -> Comm
     return Communities(zone_ids, counties, names, lat, lon, edges, rows, source,
                        {index[key]: rings for key, rings in polygons.rings(index).items()},
                        files)
-
-
-def _read_zone_table(folder: Path, problems: ProblemCollector) -> pd.DataFrame | None:
-    path = find_table(folder, ZONES.name, problems)
-    if path is None:
-        return None
-    frame = read_table(path, problems)
-    if frame is None or not check_header(frame, ZONES, path.name, True, problems):
-        return None
-    typed = pd.DataFrame(index=frame.index)
-    for column in ZONES.columns:
-        text = frame[column.name] if column.name in frame.columns else pd.Series(
-            "", index=frame.index, dtype=object)
-        typed[column.name] = parse_column(text.astype(str), column, path.name, problems)
-    return typed
-
-
-def _add_listed(keys: list[tuple[str, str]], table: pd.DataFrame, served: pd.DataFrame,
-                problems: ProblemCollector) -> list[tuple[str, str]]:
-    """Resolve each listed zone's county; record the table row's position in ``keys``."""
-    counties_of: dict[str, set[str]] = {}
-    for county, zone in zip(served["county"], served["zone"], strict=True):
-        counties_of.setdefault(zone, set()).add(county)
-    all_counties = sorted({c for c in served["county"]})
-    resolved: list[tuple[str, str] | None] = []
-    for row, (zone, county) in enumerate(zip(table["zone_id"], table["county"], strict=True),
-                                         start=2):
-        if zone == "":
-            problems.add(ZONES_FILE, row, "zone_id", "required value is missing")
-            resolved.append(None)
-            continue
-        known = counties_of.get(zone, set())
-        if county == "" and len(known) > 1:
-            problems.add(ZONES_FILE, row, "county", f"zone '{zone}' is served in counties "
-                         f"{', '.join(sorted(known))}; give its county")
-        elif county == "" and not known and len(all_counties) != 1:
-            problems.add(ZONES_FILE, row, "county",
-                         f"zone '{zone}' is served by no school; give its county")
-        elif county != "" and county not in all_counties:
-            problems.add(ZONES_FILE, row, "county", f"county '{county}' has no school")
-        county = county or (next(iter(known)) if known else all_counties[0])
-        resolved.append((county, zone))
-    seen: dict[tuple[str, str], int] = {}
-    for row, key in enumerate(resolved, start=2):
-        if key in seen:
-            problems.add(ZONES_FILE, row, "zone_id",
-                         f"duplicate zone '{key[1]}' (also row {seen[key]})")
-        elif key is not None:
-            seen[key] = row
-    keys = sorted(set(keys) | set(seen))
-    position = {key: i for i, key in enumerate(keys)}
-    table["county"] = [key[0] if key else "" for key in resolved]
-    table["position"] = [position.get(key, -1) if key else -1 for key in resolved]
-    if (table["position"] < 0).any():
-        table.drop(table.index[table["position"] < 0], inplace=True)
-    return keys
-
-
-def _check_missing(served, index, rows, loaded, problems) -> None:
-    """A zone served in schools.csv must be listed in zones.csv when that file is given."""
-    reported: set[int] = set()
-    for county, zone, school in zip(served["county"], served["zone"],
-                                    served["school_position"], strict=True):
-        at = index[(county, zone)]
-        if rows[at] == 0 and at not in reported:
-            reported.add(at)
-            problems.add("schools.csv", int(school) + 2, "zones",
-                         f"zone '{zone}' is not listed in {ZONES_FILE}")
 
 
 def _fill_positions(lat, lon, centroids, keys, loaded, served, problems) -> None:
@@ -240,33 +170,6 @@ def _mean_homes(loaded: LoadedScenario, index: dict[tuple[str, str], int]) -> pd
                           "lon": applicants["lon"].to_numpy(dtype=float)})
     frame = frame[(zone != "").to_numpy() & frame["lat"].notna() & frame["lon"].notna()]
     return frame.groupby("key")[["lat", "lon"]].mean()
-
-
-def _listed_edges(table, keys, index, problems) -> np.ndarray:
-    """Neighbour pairs of zones.csv; unknown ids, self pairs and one-sided pairs refused."""
-    listed = explode_list(table["neighbours"].reset_index(drop=True))
-    rows = table.index.to_numpy()[listed["position"].to_numpy()] + 2
-    owner = table["position"].to_numpy()[listed["position"].to_numpy()]
-    pairs: set[tuple[int, int]] = set()
-    row_of = dict(zip(table["position"], table.index.to_numpy() + 2, strict=True))
-    for row, at, item in zip(rows, owner, listed["item"], strict=True):
-        county, zone = keys[at]
-        other = index.get((county, item))
-        if item == zone:
-            problems.add(ZONES_FILE, int(row), "neighbours",
-                         f"zone '{zone}' lists itself as a neighbour")
-        elif other is None:
-            problems.add(ZONES_FILE, int(row), "neighbours",
-                         f"unknown neighbour '{item}' (no such zone in county '{county}')")
-        else:
-            pairs.add((int(at), other))
-    for at, other in sorted(pairs):
-        if (other, at) not in pairs:
-            problems.add(ZONES_FILE, int(row_of[at]), "neighbours",
-                         f"neighbour '{keys[other][1]}' does not list '{keys[at][1]}' back "
-                         "(neighbours must be symmetric)")
-    edges = sorted({(min(a, b), max(a, b)) for a, b in pairs})
-    return np.array(edges, dtype=np.int64).reshape(-1, 2)
 
 
 def _delaunay(counties: np.ndarray, lat: np.ndarray, lon: np.ndarray,

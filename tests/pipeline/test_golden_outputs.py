@@ -24,9 +24,9 @@ GOLDEN = {
         "summary.json": "6cdbe0bcee0b8a7d77090038c4bc0cef6e99c7d0d84b4049bc6843006ea2b56f",
     },
     "demo-county": {
-        "assignments.csv": "50927379f286bccc3439767cbf4e4fe3083804e0d795dac4b75b6f4dee0062d7",
-        "schools.csv": "65e4f663e5041d078c7df5f53b97f39d443847c2bb2447af6de1061e169f7be1",
-        "summary.json": "e1895c468477c676b21800a8abef6810e511d6159ecb1dd976b19df5432371c2",
+        "assignments.csv": "3c3e21ea06664f8c5925f14b7026cd2a8d3deec7c5750958f48a266563a7a022",
+        "schools.csv": "306659ff61b9f1a17b53b2ddc64e29804f3da0fbba6228cdfe4105ce9cefe71c",
+        "summary.json": "4b55877968c0cbfb8fbeb6dc195044073a2608e444b58b65efebd69c003648e0",
     },
     "province-3x20000-5": {
         "assignments.csv": "c10f928b8059efcc10cf16d9abbdc081cb03cc383d81f83f990fe7098ce881b5",

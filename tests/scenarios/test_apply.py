@@ -37,13 +37,13 @@ def test_a_warm_split_equals_a_cold_split(tmp_path):
     path = write_file(tmp_path, """\
 base: demo-county
 overrides:
-  split_z010:
+  split_c126:
     catchments:
-      140702-Z010: {split: [140702-S011, 140702-S013]}
+      140702-C126: {split: [140702-S013, 140702-S023]}
     capacity:
       140702-S013: {seats: -10}
 scenarios:
-  split: [split_z010]
+  split: [split_c126]
 """)
     warm, = run_scenario_file(path, tmp_path / "warm")
     cold, = run_scenario_file(path, tmp_path / "cold", warm=False)
@@ -51,6 +51,6 @@ scenarios:
     for table in ("assignments.csv", "schools.csv"):
         assert filecmp.cmp(tmp_path / "warm" / "split" / table,
                            tmp_path / "cold" / "split" / table, shallow=False)
-    assert "zones.140702-Z010: served by 140702-S011, 140702-S013 -> split between " \
-           "140702-S011, 140702-S013 (each address to the nearest)" in warm.result.manifest[
+    assert "zones.140702-C126: served by 140702-S013, 140702-S023 -> split between " \
+           "140702-S013, 140702-S023 (each address to the nearest)" in warm.result.manifest[
                "what_if"]["changes"]

@@ -23,9 +23,9 @@ def test_every_scenario_runs_verified_with_its_changes_in_the_manifest(demo_runs
         "policy.migrants.inflow_counties: [] -> ['140702']",
         "schools.140702-S051: (none) -> new public primary school in county 140702, "
         "135 seats, zones []",
-        "schools.140702-S040: public school, 16 seats -> closed (zones 140702-Z037 to "
-        "140702-S039)",
-        "zones.140702-Z012: served by 140702-S014 -> split between 140702-S014, "
+        "schools.140702-S040: public school, 16 seats -> closed (zones 140702-C041, "
+        "140702-C060, 140702-C076, 140702-C077 to 140702-S039)",
+        "zones.140702-C139: served by 140702-S014 -> split between 140702-S014, "
         "140702-S051 (each address to the nearest)",
         "schools.140702-S007.capacity: 258 -> 348",
         "schools.140702-S007.classes: 6 -> 8",
@@ -62,8 +62,20 @@ def test_combined_changes_are_exactly_those_the_overrides_imply(demo_runs):
     new = movers[movers["why"] == "new applicant (demand change)"]
     assert len(new) == 97 and new["applicant_id"].str.fullmatch(r".+-d\d+").all()
     tier_changes = movers[movers["why"].str.startswith("priority tier changed")]
-    assert set(tier_changes["why"]) <= {"priority tier changed: migrant_permit -> "
-                                        "everyone_else"}
+    inflow = tier_changes["why"] == "priority tier changed: migrant_permit -> everyone_else"
+    # closing S040 hands its communities to S039: a child with its hukou in one catchment
+    # and its home in the other now has both at S039 (and only such a child)
+    merged = tier_changes[~inflow]
+    assert set(merged["why"]) <= {"priority tier changed: home_hukou_in_city -> "
+                                  "hukou_and_home"}
+    source = pd.read_csv(ROOT / "scenarios" / "demo-county" / "applicants.csv", dtype=str,
+                         keep_default_na=False).set_index("applicant_id")
+    schools = pd.read_csv(ROOT / "scenarios" / "demo-county" / "schools.csv", dtype=str,
+                          keep_default_na=False).set_index("school_id")
+    joined = {zone for school in ("140702-S039", "140702-S040")
+              for zone in schools.loc[school, "zones"].split(";")}
+    homes = source.loc[merged["applicant_id"], ["hukou_zone", "property_zone"]]
+    assert homes.isin(joined).all(axis=None)
     base = pd.read_csv(out / "baseline" / "assignments.csv", dtype=str, keep_default_na=False)
     after = pd.read_csv(out / "combined" / "assignments.csv", dtype=str, keep_default_na=False)
     common = base.merge(after, on="applicant_id", suffixes=("_before", "_after"))
@@ -80,4 +92,4 @@ def test_a_catchment_move_reaches_only_applicants_of_that_zone(demo_runs):
                          keep_default_na=False).set_index("applicant_id")
     zones = source.loc[tier_changes["applicant_id"], ["hukou_zone", "property_zone",
                                                        "residence_zone"]]
-    assert zones.eq("140702-Z004").any(axis=1).all()
+    assert zones.eq("140702-C086").any(axis=1).all()

@@ -28,7 +28,7 @@ overrides:
     close_schools:
       140702-S040: {}
     catchments:
-      140702-Z037: {serve: [140702-S040]}
+      140702-C041: {serve: [140702-S040]}
 scenarios:
   clash: [more_seats, also_more_seats]
   missing: [more_seats, no_such_override]

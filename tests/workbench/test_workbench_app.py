@@ -82,10 +82,10 @@ def test_english_state_uses_the_report_words(client):
 
 
 def test_saved_file_and_run_folder(client, bench):
-    bench.apply({"kind": "zone", "zone": "140702-Z004", "serve": ["140702-S009"]})
+    bench.apply({"kind": "zone", "zone": "140702-C116", "serve": ["140702-S008"]})
     saved = yaml.safe_load(client.get("/api/scenario.yaml", headers=BEARER).text)
     assert saved["overrides"]["workbench"]["catchments"] == {
-        "140702-Z004": {"serve": ["140702-S009"]}}
+        "140702-C116": {"serve": ["140702-S008"]}}
     archive = zipfile.ZipFile(io.BytesIO(client.get("/api/run.zip", headers=BEARER).content))
     names = set(archive.namelist())
     assert {"assignments.csv", "schools.csv", "summary.json", "manifest.json"} <= names

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 
 COMMAND = [sys.executable, "-c", "from allocator.interfaces.cli import main; main()"]
 BUSY = "140702-S001"
-ZONE, TO_SCHOOL = "140702-Z004", "140702-S009"
+ZONE, TO_SCHOOL = "140702-C116", "140702-S008"
 #: Page hook -> how to read the expected value from summary.json's counts.
 COUNTS = {"placed": lambda c: c["placed"], "first-choice": lambda c: c["first_choice"],
           "sweep": lambda c: c["placed_by_source"].get("sweep", 0),
@@ -250,7 +250,7 @@ def test_new_school_placed_by_clicking_the_map(page):
     assert page.locator("#marks-layer circle").count() == 1
     page.fill("[data-testid=new-school-id]", "140702-S051")
     page.fill("#new-name", "东城新区小学")
-    page.select_option("#new-zones", ["140702-Z012"])
+    page.select_option("#new-zones", ["140702-C139"])
     act(page, lambda: page.click("[data-testid=new-school-apply]"))
     mark = page.locator("[data-testid=map-school][data-school-id='140702-S051']")
     assert mark.count() == 1 and float(mark.get_attribute("cx")) > 0

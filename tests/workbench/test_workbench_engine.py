@@ -13,7 +13,7 @@ from allocator.workbench import figures
 
 #: An oversubscribed public school of the demo county and a zone it could take over.
 BUSY = "140702-S001"
-ZONE, TO_SCHOOL = "140702-Z004", "140702-S009"
+ZONE, TO_SCHOOL = "140702-C116", "140702-S008"
 
 
 def same_outcome(left, right) -> None:
@@ -151,7 +151,7 @@ def test_loading_a_demand_change_is_refused(bench):
 
 def test_new_school_and_policy_switches_equal_the_scenario_command(bench, tmp_path):
     bench.apply({"kind": "new_school", "school": "140702-S051", "name": "东城新区小学",
-                 "capacity": 90, "classes": 2, "zones": ["140702-Z012"], "lat": 37.689,
+                 "capacity": 90, "classes": 2, "zones": ["140702-C139"], "lat": 37.689,
                  "lon": 112.77})
     bench.apply({"kind": "policy", "key": "migrants.inflow_counties", "value": ["140702"]})
     solved = bench.apply({"kind": "policy", "key": "siblings.older_sibling", "value": "own_tier"})

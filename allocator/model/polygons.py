@@ -106,8 +106,27 @@ def _features(features: list, problems: ProblemCollector) -> dict[Key, list[Ring
         if key in found:
             problems.add(GEOJSON_FILE, None, f"{where}.properties.zone_id",
                          f"zone '{zone}' has more than one feature")
-        found[key] = [[(float(p[0]), float(p[1])) for p in ring] for ring in rings]
+        parsed = _rings(rings)
+        if parsed is None:
+            problems.add(GEOJSON_FILE, None, f"{where}.geometry.coordinates",
+                         f"zone '{zone}': positions must be [lon, lat] numbers within "
+                         "[-180, 180] and [-90, 90]")
+            continue
+        found[key] = parsed
     return found
+
+
+def _rings(rings: list) -> list[Ring] | None:
+    """Rings as ``(lon, lat)`` floats, or None when a position is malformed or out of range."""
+    try:
+        parsed = [[(float(p[0]), float(p[1])) for p in ring] for ring in rings]
+    except (TypeError, ValueError, IndexError, KeyError):
+        return None
+    for ring in parsed:
+        for lon, lat in ring:
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):  # also refuses NaN
+                return None
+    return parsed
 
 
 def _shared_edges(polygons: Polygons, index: dict[Key, int]) -> np.ndarray:

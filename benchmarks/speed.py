@@ -18,7 +18,9 @@ The load average of the machine is printed with the figures, and the same ratios
 of CPU time (user + system of each process), which a shared machine disturbs far
 less than wall time.
 
-Usage: ``python -m benchmarks.speed [--repeat 3] [--province]``.
+Usage: ``python -m benchmarks.speed [--repeat 3] [--province [--roster DIR]
+[--province-only]]``; with ``--province`` the run's peak resident memory and its
+steps' timings (from its manifest) are printed too.
 """
 
 from __future__ import annotations
@@ -106,17 +108,39 @@ def fixed_costs(repeat: int, work: Path) -> dict[str, float]:
     return figures
 
 
-def province_floor(work: Path) -> dict[str, float]:
-    """1M applicants: the run with reports against pandas' read-and-write floor."""
-    folder = work / "province-1m"
-    subprocess.run([*CLI, "generate", str(folder), "--applicants", "1000000", "--counties",
-                    "117", "--seed", "1"], check=True, stdout=subprocess.DEVNULL)
+PEAK = """
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def peak_run(scenario: Path, out: Path) -> tuple[float, float]:
+    """Wall time and peak resident memory (MB, Linux) of one ``allocator run`` with reports."""
+    command = run_command(scenario, out, True)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", PEAK, *command], check=True,
+                          capture_output=True, text=True)
+    return time.perf_counter() - start, int(done.stdout.split()[-1]) / 1024
+
+
+def province_floor(work: Path, roster: Path | None = None) -> dict[str, float]:
+    """1M applicants: the run with reports against pandas' read-and-write floor.
+
+    ``roster`` is an existing scenario folder to use instead of generating one
+    (the generated one is ``allocator generate --applicants 1000000 --counties 117
+    --seed 1``).
+    """
+    folder = roster or work / "province-1m"
+    if roster is None:
+        subprocess.run([*CLI, "generate", str(folder), "--applicants", "1000000", "--counties",
+                        "117", "--seed", "1"], check=True, stdout=subprocess.DEVNULL)
     floor = wall([sys.executable, "-c", FLOOR, str(folder), str(work / "floor.csv")], 1)
     out = work / "province-run"
-    run_s = timed_run(folder, out, True, 1)
+    run_s, peak_mb = peak_run(folder, out)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return {"floor_s": floor, "run_reports_s": run_s, "floor_ratio": run_s / floor,
-            "compile_s": manifest["timings_seconds"]["compile"],
+            "peak_rss_mb": peak_mb, "compile_s": manifest["timings_seconds"]["compile"],
             **{f"step_{k}_s": v for k, v in manifest["timings_seconds"].items()}}
 
 
@@ -126,34 +150,44 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--province", action="store_true",
                         help="also the 1,000,000-applicant floor (minutes)")
+    parser.add_argument("--roster", type=Path, default=None,
+                        help="with --province: an existing roster folder instead of a "
+                             "generated one")
+    parser.add_argument("--province-only", action="store_true",
+                        help="with --province: skip the fixed-cost figures")
     arguments = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="allocator-speed-") as temporary:
         work = Path(temporary)
-        figures = fixed_costs(arguments.repeat, work)
+        figures = {} if arguments.province_only else fixed_costs(arguments.repeat, work)
         if arguments.province:
-            figures.update(province_floor(work))
+            figures.update(province_floor(work, arguments.roster))
     figures["load_average_before"] = load_before[0]
     figures["load_average_after"] = os.getloadavg()[0]
     print(f"load average (1 min) before {load_before[0]:.2f}, after "
           f"{figures['load_average_after']:.2f}; cores {os.cpu_count()}")
-    print(f"allocator --help           {figures['help_s']:6.2f} s  (python -c pass "
-          f"{figures['python_pass_s']:.2f} s; target < 0.5 s)")
-    print(f"tiny, no reports           {figures['tiny_no_reports_s']:6.2f} s = "
-          f"{figures['tiny_ratio']:.2f}x import numpy, pandas "
-          f"({figures['import_numpy_pandas_s']:.2f} s; target <= 1.5x)")
-    print(f"demo county with reports   {figures['demo_reports_s']:6.2f} s = "
-          f"{figures['demo_reports_ratio']:.2f}x without ({figures['demo_no_reports_s']:.2f} s;"
-          " target <= 1.5x)")
-    print(f"CPU time (user + system)   tiny {figures['tiny_cpu_ratio']:.2f}x import numpy, "
-          f"pandas ({figures['tiny_no_reports_cpu_s']:.2f} s / "
-          f"{figures['import_numpy_pandas_cpu_s']:.2f} s); demo with reports "
-          f"{figures['demo_reports_cpu_ratio']:.2f}x without "
-          f"({figures['demo_reports_cpu_s']:.2f} s / {figures['demo_no_reports_cpu_s']:.2f} s)")
+    if not arguments.province_only:
+        print(f"allocator --help           {figures['help_s']:6.2f} s  (python -c pass "
+              f"{figures['python_pass_s']:.2f} s; target < 0.5 s)")
+        print(f"tiny, no reports           {figures['tiny_no_reports_s']:6.2f} s = "
+              f"{figures['tiny_ratio']:.2f}x import numpy, pandas "
+              f"({figures['import_numpy_pandas_s']:.2f} s; target <= 1.5x)")
+        print(f"demo county with reports   {figures['demo_reports_s']:6.2f} s = "
+              f"{figures['demo_reports_ratio']:.2f}x without ({figures['demo_no_reports_s']:.2f} s;"
+              " target <= 1.5x)")
+        print(f"CPU time (user + system)   tiny {figures['tiny_cpu_ratio']:.2f}x import numpy, "
+              f"pandas ({figures['tiny_no_reports_cpu_s']:.2f} s / "
+              f"{figures['import_numpy_pandas_cpu_s']:.2f} s); demo with reports "
+              f"{figures['demo_reports_cpu_ratio']:.2f}x without "
+              f"({figures['demo_reports_cpu_s']:.2f} s / {figures['demo_no_reports_cpu_s']:.2f} s)")
     if arguments.province:
         print(f"1M with reports            {figures['run_reports_s']:6.1f} s = "
               f"{figures['floor_ratio']:.2f}x the pandas floor ({figures['floor_s']:.1f} s; "
-              f"target <= 5x); compile {figures['compile_s']:.1f} s (target < 4 s)")
+              f"target <= 5x); compile {figures['compile_s']:.1f} s (target < 4 s); "
+              f"peak {figures['peak_rss_mb']:.0f} MB")
+        steps = ", ".join(f"{name[5:-2]} {value:.1f} s" for name, value in figures.items()
+                          if name.startswith("step_"))
+        print(f"  steps: {steps}")
     results = REPO / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "speed.json").write_text(json.dumps(figures, indent=2) + "\n")

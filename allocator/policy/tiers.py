@@ -105,30 +105,35 @@ def assign_tiers(policy: Policy, per_applicant: dict[str, np.ndarray],
     ladder = policy.ladder()
     tier = np.full(len(arc_applicant), len(ladder) - 1, dtype=np.int16)
     undecided = np.ones(len(arc_applicant), dtype=bool)
+    gathered: dict[str, np.ndarray] = {}  # per-applicant predicates spread to the arcs, once
+
+    def truth(name: str) -> np.ndarray:
+        if name in per_arc:
+            return per_arc[name]
+        if name not in per_applicant:
+            raise KeyError(f"predicate {name!r} ({PREDICATES.get(name, 'unknown')}) was not "
+                           "computed")
+        if name not in gathered:
+            gathered[name] = per_applicant[name][arc_applicant]
+        return gathered[name]
+
     for index, rung in enumerate(ladder):
         match = undecided.copy()
         if rung.stages and applicant_stage is not None:
-            match &= np.isin(applicant_stage[arc_applicant], list(rung.stages))
+            # per applicant, then spread to the arcs (not a string search per arc)
+            match &= np.isin(applicant_stage, list(rung.stages))[arc_applicant]
         for name in rung.all_of:
-            match &= _truth(name, per_applicant, per_arc, arc_applicant)
+            match &= truth(name)
         if rung.any_of:
             some = np.zeros(len(arc_applicant), dtype=bool)
             for name in rung.any_of:
-                some |= _truth(name, per_applicant, per_arc, arc_applicant)
+                some |= truth(name)
             match &= some
         for name in rung.none_of:
-            match &= ~_truth(name, per_applicant, per_arc, arc_applicant)
+            match &= ~truth(name)
         tier[match] = index
         undecided &= ~match
     return tier
-
-
-def _truth(name: str, per_applicant, per_arc, arc_applicant) -> np.ndarray:
-    if name in per_arc:
-        return per_arc[name]
-    if name in per_applicant:
-        return per_applicant[name][arc_applicant]
-    raise KeyError(f"predicate {name!r} ({PREDICATES.get(name, 'unknown')}) was not computed")
 
 
 def needed_predicates(policy: Policy) -> set[str]:

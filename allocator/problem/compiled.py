@@ -160,9 +160,11 @@ class CompiledProblem:
         result = np.full(self.applicant_count, -1, dtype=np.int64)
         public = np.flatnonzero(~self.arc_private)
         if public.size:
-            owner = self.arc_applicant()[public]
-            first = np.r_[True, owner[1:] != owner[:-1]]
-            result[owner[first]] = public[first]
+            # the first public arc at or after each applicant's first arc, if it is still his
+            found = np.searchsorted(public, self.arc_start[:-1])
+            candidate = public[np.minimum(found, public.size - 1)]
+            own = (found < public.size) & (candidate < self.arc_start[1:])
+            result[own] = candidate[own]
         return result
 
     def with_capacity(self, capacity: np.ndarray,

@@ -98,10 +98,22 @@ def _parse_integer(text, present, column, file, problems) -> pd.Series:
                       [f"'{v[:30]}' is too large (at most {MAX_INTEGER_DIGITS} digits)"
                        for v in text[huge]], kind="too large")
     well_formed = well_formed & ~huge
-    values = pd.to_numeric(text.where(present & well_formed, "0"), errors="coerce")
-    values = values.fillna(0).astype(np.int64)
+    values = _whole_numbers(text.where(present & well_formed, "0"))
     _check_range(values, present & well_formed, column, file, problems)
     return values.astype("Int64").where(present & well_formed, pd.NA)
+
+
+def _whole_numbers(text: pd.Series) -> pd.Series:
+    """int64 of well-formed integer cells (at most 18 digits: ``+7``, ``007``, ``12.0``).
+
+    A direct cast of the text once the sign and the zero decimals are dropped: about ten
+    times faster than :func:`pandas.to_numeric`, which parses Arrow strings one by one.
+    """
+    plain = text.str.replace(r"^\+|\.0*$", "", regex=True)
+    try:
+        return plain.astype(np.int64)
+    except (ValueError, TypeError, OverflowError):  # a cell the cast does not take
+        return pd.to_numeric(text, errors="coerce").fillna(0).astype(np.int64)
 
 
 def _parse_number(text, present, column, file, problems) -> pd.Series:

@@ -84,6 +84,8 @@ def guaranteed_ledger_closed(frame: pd.DataFrame, by: str = "county") -> pd.Data
 def twins_together(frame: pd.DataFrame, by: str = "county") -> pd.DataFrame:
     """Sibling groups (twins, multiples) wholly placed in one school / sibling groups."""
     grouped = frame[frame["sibling_group"] != ""]
+    if grouped.empty:  # no sibling groups: no row (the grouping below costs ~30 ms a call)
+        return pd.DataFrame(columns=COLUMNS)
     firsts = {column: (column, "first") for column in
               ["county", "zone", "school_id", "home_school_id",
                *[f"category_{tag}" for tag in CATEGORY_TAGS]]}

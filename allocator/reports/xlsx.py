@@ -26,6 +26,8 @@ _NAMESPACE = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PACKAGE_RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _ILLEGAL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+#: Cells that escaping, dropping illegal characters or neutralising a formula would change.
+_NEEDS_CLEANING = r"[<>&\x00-\x08\x0b\x0c\x0e-\x1f]|^[=+\-@\t\r]"
 
 
 def column_letter(index: int) -> str:
@@ -39,9 +41,13 @@ def column_letter(index: int) -> str:
 
 
 def _string_cells(values: pd.Series, letter: str, rows: np.ndarray) -> np.ndarray:
+    strings = values.astype(object).where(values.notna(), "").astype(str)
     # plain lists: iterating an Arrow-backed string column or numpy integers is ~5x slower
-    text = values.astype(object).where(values.notna(), "").astype(str).tolist()
-    cleaned = [escape(neutralise_text(value).translate(_ILLEGAL)) for value in text]
+    text = strings.tolist()
+    # only cells with markup, control characters or a formula's first character change
+    touched = strings.str.contains(_NEEDS_CLEANING, regex=True).tolist()
+    cleaned = [escape(neutralise_text(value).translate(_ILLEGAL)) if change else value
+               for value, change in zip(text, touched, strict=True)]
     return np.array([f'<c r="{letter}{row}" t="inlineStr"><is><t xml:space="preserve">{value}'
                      '</t></is></c>' if value else "" for value, row in
                      zip(cleaned, rows.tolist(), strict=True)], dtype=object)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from allocator.interfaces.choices import LANGUAGE_METAVAR
 from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
@@ -50,25 +49,28 @@ def reconcile(
         report_input_problems(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
     if not quiet:
-        _print_summary(result.summary, written)
+        _print_summary(result.summary, written, lang)
 
 
-def _print_summary(summary: dict, written: Path) -> None:
+def _print_summary(summary: dict, written: Path, lang: str) -> None:
+    from allocator.interfaces.terminal_tables import key_value_table
+    from allocator.season.reconcile_labels import column_label, status_label, word
+
     counts = summary["counts"]
-    table = Table(title=f"reconciliation of {summary['run']['scenario']}", show_header=False)
-    table.add_row("placed", f"{counts['placed']:,}")
-    table.add_row("enrolled", f"{counts['enrolled']:,}")
-    for status, number in counts["by_status"].items():
-        table.add_row(f"  {status}", f"{number:,}")
-    table.add_row("responses", ", ".join(f"{kind} {number:,}" for kind, number in
-                                         summary["responses"].items()))
+    rows: list[tuple[str, object]] = [(column_label("placed", lang), counts["placed"]),
+                                      (column_label("enrolled", lang), counts["enrolled"])]
+    rows += [(status_label(status, lang), number)
+             for status, number in counts["by_status"].items()]
+    rows.append((word("responses", lang), ", ".join(
+        f"{status_label(kind, lang)} {number:,}" for kind, number in
+        summary["responses"].items())))
     if summary["roll"] is not None:
         roll = summary["roll"]
-        table.add_row("roll: children", f"{roll['children']:,}")
-        table.add_row("roll: no application", f"{roll['no_application']:,}")
-        table.add_row("roll: applied, no seat", f"{roll['applied_not_placed']:,}")
-        table.add_row("roll: guaranteed, not enrolled", f"{roll['guaranteed_not_enrolled']:,}")
-    out.print(table)
+        rows += [(column_label(key, lang), roll[key])
+                 for key in ("children", "no_application", "applied_not_placed",
+                             "guaranteed_not_enrolled")]
+    title = f"{word('title', lang)} · {summary['run']['scenario']}"
+    out.print(key_value_table(title, rows, lang, out.width))
     out.print(f"reconciliation written to [bold]{written}[/bold]")
 
 

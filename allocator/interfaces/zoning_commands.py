@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from allocator.interfaces.output_errors import report_input_problems, reported_output_errors
 from allocator.model.problems import InputError
@@ -58,27 +57,33 @@ def zoning(
     except InputError as error:
         report_input_problems(error)
         raise typer.Exit(EXIT_INVALID_INPUT) from None
-    _print(written)
+    _print(written, lang)
 
 
-def _print(written: Path) -> None:
+def _print(written: Path, lang: str) -> None:
     import json
 
+    import pandas as pd
+
+    from allocator.interfaces.terminal_tables import frame_table
+    from allocator.model.vocabulary import value_label
+
     summary = json.loads((written / "summary.json").read_text(encoding="utf-8"))
-    table = Table(title=f"zoning · {summary['scenario']}")
-    for column in ("plan", "outside (projected)", "outside (engine)", "moved communities",
-                   "moved children", "mean km"):
-        table.add_column(column)
-    for name, figures in summary["projected"].items():
-        engine = summary["engine"][name]
-        table.add_row(name, f"{figures['outside_catchment']:,}",
-                      f"{engine['outside_catchment']:,}", f"{figures['moved_communities']:,}",
-                      f"{figures['moved_children']:,}", f"{figures['distance_km_mean']:.2f}")
-    out.print(table)
+    frame = pd.DataFrame([{
+        "zoning_plan": name, "outside_projected": figures["outside_catchment"],
+        "outside_engine": summary["engine"][name]["outside_catchment"],
+        "moved_communities": figures["moved_communities"],
+        "moved_children": figures["moved_children"],
+        "distance_mean_km": figures["distance_km_mean"]}
+        for name, figures in summary["projected"].items()])
+    title = ("划片方案" if lang == "zh" else "zoning") + f" · {summary['scenario']}"
+    out.print(frame_table(title, frame, out.width, lang))
     statuses = sorted({instance["status"] for instance in summary["instances"]})
-    out.print(f"solver: {', '.join(statuses)}")
+    out.print(("求解状态：" if lang == "zh" else "solver: ") + ", ".join(statuses))
     failed = [c["name"] for c in summary["verification"]["checks"] if not c["passed"]]
-    out.print("guarantees: " + ("all passed" if not failed else "FAILED: " + ", ".join(failed)))
+    verdict = value_label("passed" if not failed else "failed", lang)
+    out.print(("保证检查：" if lang == "zh" else "guarantees: ") + verdict
+              + ("" if not failed else ": " + ", ".join(failed)))
     out.print(f"written to [bold]{written}[/bold]")
     if failed:
         raise typer.Exit(EXIT_FAILURE)

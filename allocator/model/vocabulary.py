@@ -139,6 +139,12 @@ COLUMNS.update({
     "filled_by_newly_placed": ("新录取填入", "Filled by newly placed"),
     "idle_after": ("本轮后空余", "Idle after"), "waiting_list": ("候补人数", "Waiting list"),
     "length": ("空位链长度", "Chain length"),
+    # allocator zoning
+    "zoning_plan": ("划片方案", "Plan"),
+    "outside_projected": ("片区外（预测）", "Outside catchment (projected)"),
+    "outside_engine": ("片区外（分配结果）", "Outside catchment (engine)"),
+    "moved_communities": ("调整小区数", "Communities moved"),
+    "moved_children": ("涉及儿童", "Children moved"),
 })
 
 #: Prefixes of composed column names -> (Chinese, English) templates of the label.
@@ -195,7 +201,8 @@ CATEGORICAL = frozenset({"route", "level", "stage", "kind", "status", "mechanism
                          "metric", "reason_code", "oversubscribed", "group", "cutoff_tier_name",
                          "tier_name", "category", "dimension", "tier_name_before",
                          "tier_name_after", "reason_code_before", "reason_code_after",
-                         "resolve", "verified", "verification", "round_item", "round_value"})
+                         "resolve", "verified", "verification", "round_item", "round_value",
+                         "zoning_plan"})
 
 _RATE = re.compile(r"(_rate|_share|_closed|_together|_compliance)$")
 

@@ -78,3 +78,19 @@ def seat_warnings(result: RunResult, thresholds: WarningThresholds | None = None
     frame = frame[public].assign(_order=lambda f: f["level"].map(order))
     return frame.sort_values(["_order", "ratio"], ascending=[True, False], kind="stable").drop(
         columns="_order").reset_index(drop=True)
+
+
+#: Prefixes of the per-tier count columns of the report's tables.
+TIER_COUNT_PREFIXES = ("demand_", "placed_")
+
+
+def without_empty_tiers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the per-tier count columns that are zero in every row.
+
+    The printed page shows the tiers that count (a primary county has no grade-7
+    rung, the warnings of public schools no private lottery), so its tables fit the
+    page; the workbook keeps every column.
+    """
+    empty = [column for column in frame.columns if column.startswith(TIER_COUNT_PREFIXES)
+             and pd.api.types.is_numeric_dtype(frame[column]) and not frame[column].any()]
+    return frame.drop(columns=empty)

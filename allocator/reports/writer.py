@@ -42,7 +42,7 @@ from .page import table_html as page_table_html
 from .page_words import page_text
 from .public_notice import write_notices
 from .recommend import recommend_classes
-from .seat_warnings import seat_warnings
+from .seat_warnings import seat_warnings, without_empty_tiers
 from .workbook import write_workbook
 
 FAIRNESS_LIMIT = 200_000
@@ -202,12 +202,13 @@ def _sections(report: Report) -> list[dict]:
         sections.append(_table_section(text(title, lang), tables[key], table_html, lang))
     for key, title in (("fairness", "fairness"), ("recommendations", "recommendations")):
         if key in tables:
-            sections.append(_table_section(text(title, lang), tables[key], table_html, lang,
-                                           report.notes.get(key, "")))
+            sections.append(_table_section(text(title, lang), without_empty_tiers(tables[key]),
+                                           table_html, lang, report.notes.get(key, "")))
         else:
             sections.append({"title": text(title, lang), "note": report.notes.get(key, "")})
     sections.append({"id": "warnings", **_table_section(
-        text("warnings", lang), warnings[warnings["level"] != ""], table_html, lang)})
+        text("warnings", lang), without_empty_tiers(warnings[warnings["level"] != ""]),
+        table_html, lang)})
     if rounds.is_later_round(result):
         sections[:0] = [_table_section(rounds.TITLES[lang][key], tables[
             "round summary" if key == "round" else key], table_html, lang)

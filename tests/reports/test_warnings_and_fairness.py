@@ -68,3 +68,22 @@ def test_children_of_a_multi_school_zone_count_as_demand_at_their_first_choice()
     full = result.schools.loc[(result.schools["kind"] == "public")
                               & (result.schools["surplus"] == 0), "school_id"]
     assert (demand[full] > 0).all()
+
+
+def test_the_printed_tables_leave_out_tiers_that_count_nobody(county_run):
+    """The warnings of public schools showed a 'demand: private lottery' column of zeros (and
+    grade-7 rungs in a primary county): columns that pushed the page's table off the page."""
+    import openpyxl
+    import pandas as pd
+
+    from allocator.reports.seat_warnings import without_empty_tiers
+
+    frame = pd.DataFrame({"school_id": ["A", "B"], "demand_x": [0, 0], "demand_y": [0, 2],
+                          "placed_x": [0, 0], "plan": [0, 0]})
+    assert list(without_empty_tiers(frame).columns) == ["school_id", "demand_y", "plan"]
+    page = (county_run / "report.html").read_text(encoding="utf-8")
+    assert "需求：民办摇号" not in page
+    workbook = openpyxl.load_workbook(county_run / "report.xlsx", read_only=True)
+    sheet = workbook["学位预警"]
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    assert "需求：民办摇号" in header  # the workbook keeps every column

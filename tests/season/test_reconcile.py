@@ -601,3 +601,16 @@ def test_formulas_are_neutralised_in_files_for_people_not_in_data(demo_run, tmp_
     summary = list(load_workbook(out / "reconciliation.xlsx", read_only=True)[
         "汇总"].iter_rows(values_only=True))
     assert ("适龄儿童名册: 保障对象未入学", 1) in summary
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", ("按录取学校报到", "未报到", "下一轮回复", "确认", "放弃")),
+    ("en", ("enrolled as placed", "no-show", "Responses", "accept", "decline"))])
+def test_the_terminal_summary_reads_in_the_chosen_language(small_run, tmp_path, lang, words):
+    helpers.write_table(tmp_path / "enrolled.csv", SMALL_ENROLLED)
+    outcome = helpers.run_cli("reconcile", small_run, "--enrolled", tmp_path / "enrolled.csv",
+                              "--out", tmp_path / "out", "--lang", lang)
+    assert outcome.exit_code == 0, outcome.stderr
+    for word in words:
+        assert word in outcome.stdout, (word, outcome.stdout)
+    assert "enrolled_as_placed" not in outcome.stdout and "no_show" not in outcome.stdout

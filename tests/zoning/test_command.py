@@ -33,6 +33,9 @@ def zoning_run(county, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("zoning") / "out"
     outcome = helpers.run_cli("zoning", county, "--out", out, "--time-limit", "6")
     assert outcome.exit_code == 0, outcome.stderr + outcome.stdout
+    # the terminal table in the default language (Chinese), as the page
+    assert "划片方案" in outcome.stdout and "保证检查：通过" in outcome.stdout
+    assert "moved_children" not in outcome.stdout
     return out
 
 

@@ -15,7 +15,7 @@ def test_scenarios_then_compare_write_runs_csv_and_html(tmp_path):
     result = runner.invoke(app, ["scenarios", str(DEMO_WHATIFS), "--only",
                                  "baseline,two_classes", "--out", str(tmp_path / "runs")])
     assert result.exit_code == 0, result.output
-    assert "two_classes" in result.output and "warm" in result.output
+    assert "two_classes" in result.output and "热启动" in result.output  # warm, in Chinese
     result = runner.invoke(app, ["compare", str(tmp_path / "runs" / "baseline"),
                                  str(tmp_path / "runs" / "two_classes"), "--out",
                                  str(tmp_path / "cmp")])

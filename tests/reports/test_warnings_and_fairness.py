@@ -58,11 +58,19 @@ def test_children_of_a_multi_school_zone_count_as_demand_at_their_first_choice()
     shared = zones.groupby("zone")["school_id"].nunique()
     shared_schools = set(zones.loc[zones["zone"].isin(shared[shared > 1].index), "school_id"])
     assert shared_schools  # the case exists in the demo county
+    zone_school = set(zip(zones["zone"], zones["school_id"], strict=True))
     applicants = pd.read_csv(demo / "applicants.csv", dtype=str, keep_default_na=False)
     first = applicants["preferences"].str.split(";").str[0]
     taking_part = (result.assignments["status"] != "excluded").to_numpy()
-    expected = first[first.isin(shared_schools) & taking_part].value_counts()
-    assert len(expected) > 1
+    # Children whose every address is in one multi-school zone and whose first choice is
+    # one of that zone's schools (children elsewhere may also list a school first).
+    home = applicants["residence_zone"]
+    one_home = (applicants["hukou_zone"] == home) & (applicants["property_zone"] == home)
+    in_own_zone = pd.Series([(zone, school) in zone_school for zone, school
+                             in zip(home, first, strict=True)])
+    counted = one_home & home.isin(shared[shared > 1].index) & in_own_zone & taking_part
+    expected = first[counted].value_counts()
+    assert len(expected) > 1 and expected.sum() >= 20
     for school, children in expected.items():
         assert demand[school] >= children, school
     full = result.schools.loc[(result.schools["kind"] == "public")

@@ -84,7 +84,7 @@ def test_run_without_reports_imports_only_the_engine(tmp_path):
 def test_run_with_reports_draws_its_plots_without_matplotlib(tmp_path):
     arguments = ["run", str(helpers.TINY), "--out", str(tmp_path / "run"), "-q"]
     completed = subprocess.run(
-        [sys.executable, "-c", RUN_PROBE.format(heavy=("matplotlib", "PIL")),
+        [sys.executable, "-c", RUN_PROBE.format(heavy=("matplotlib", "PIL", "ssl")),
          json.dumps(arguments)], capture_output=True, text=True, timeout=300, check=False)
     code, loaded, _ = json.loads(completed.stderr.strip().splitlines()[-1])
     assert code in (0, None), completed.stderr

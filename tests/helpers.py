@@ -270,10 +270,14 @@ def run_cli(*args: str | Path) -> CliOutcome:
 
 
 def allocator_command() -> list[str]:
-    """The ``allocator`` console script, or an equivalent ``python -c`` call."""
-    script = shutil.which("allocator")
-    if script:
-        return [script]
+    """The ``allocator`` console script of this interpreter, or an equivalent ``python -c`` call.
+
+    Not the first ``allocator`` on ``PATH``: that may be another installation's (a stale
+    pyenv shim made the console-script tests fail when the venv was not activated).
+    """
+    script = Path(sys.executable).parent / "allocator"
+    if script.is_file():
+        return [str(script)]
     return [sys.executable, "-c", "from allocator.interfaces.cli import main; main()"]
 
 

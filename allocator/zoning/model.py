@@ -32,6 +32,8 @@ from allocator.zoning.contiguity import (
     Membership,
     add_flow_contiguity,
     add_order_contiguity,
+    catchment_members,
+    disconnected_schools,
     tree_flows,
 )
 from allocator.zoning.instance import ZoningInstance
@@ -41,6 +43,8 @@ PHASES: tuple[str, ...] = ("outside_catchment", "moved_communities", "moved_chil
                            "distance")
 #: Share of the time budget of each step.
 SHARES: tuple[float, ...] = (0.3, 0.3, 0.2, 0.2)
+#: Share of a step's budget spent on its bound (the model without contiguity).
+BOUND_SHARE = 0.25
 _STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
            cp_model.INFEASIBLE: "infeasible", cp_model.MODEL_INVALID: "invalid",
            cp_model.UNKNOWN: "unknown"}
@@ -93,14 +97,16 @@ class _Model:
     membership: Membership
     objectives: dict[str, Any]
     flows: Flows
+    beyond: list[Any]
 
 
 def build_model(instance: ZoningInstance, max_moved: int | None,
                 contiguity: str = "flow") -> _Model:
     """Variables, constraints and the three objective expressions (not yet solved).
 
-    ``contiguity`` is ``flow`` (exact) or ``order`` (nearer-neighbour ordering: no flow variables, a
-    restriction of the contiguous catchments).
+    ``contiguity`` is ``flow`` (exact), ``order`` (nearer-neighbour ordering: no flow
+    variables, a restriction of the contiguous catchments) or ``none`` (the relaxation
+    that gives each step its bound).
     """
     model = cp_model.CpModel()
     membership: Membership = {}
@@ -121,7 +127,7 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
     flows: Flows = {}
     if contiguity == "order":
         add_order_contiguity(model, instance, membership)
-    else:
+    elif contiguity == "flow":
         flows = add_flow_contiguity(model, instance, membership)
     demand = _demand_expressions(instance, membership)
     total = int(instance.children.sum()) + int(instance.fixed_demand().sum())
@@ -141,7 +147,7 @@ def build_model(instance: ZoningInstance, max_moved: int | None,
     return _Model(model, membership, {"outside_catchment": sum(beyond),
                                       "moved_communities": sum(moved.values()),
                                       "moved_children": moved_children, "distance": distance},
-                  flows)
+                  flows, beyond)
 
 
 def _demand_expressions(instance: ZoningInstance, membership: Membership) -> list:
@@ -173,6 +179,11 @@ def propose(instance: ZoningInstance, *, max_moved: int | None = None,
             time_limit: float = 60.0, seed: int = 0, contiguity: str = "flow") -> Proposal:
     """Solve the steps in order; each holds the previous objectives at their best.
 
+    Each step runs two solves (see the module notes): a bound from the model without
+    contiguity (small, with its LP), then the search on the full model from the best
+    contiguous plan so far (no LP: on the flow model it costs far more wall time than
+    its deterministic time says). A relaxed optimum that is contiguous ends the step.
+
     Parameters
     ----------
     instance : ZoningInstance
@@ -189,31 +200,64 @@ def propose(instance: ZoningInstance, *, max_moved: int | None = None,
         Contiguity constraints (see :func:`build_model`).
     """
     built = build_model(instance, max_moved, contiguity)
+    relaxed = build_model(instance, max_moved, "none")
     variables = len(built.model.proto.variables)
-    start = rebalance(instance, instance.current) if max_moved is None else instance.current
-    _hint(built, start, instance)
+    assignment = rebalance(instance, instance.current) if max_moved is None else instance.current
     phases: list[Phase] = []
-    assignment = None
     for name, share in zip(PHASES, SHARES, strict=True):
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.random_seed = seed
-        solver.parameters.max_deterministic_time = max(time_limit * share, 0.1)
-        built.model.minimize(built.objectives[name])
-        clock = time.perf_counter()
-        status = solver.solve(built.model)
-        seconds = time.perf_counter() - clock
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            phases.append(Phase(name, _STATUS.get(status, "unknown"), float("nan"),
-                                float("nan"), seconds))
-            break
-        best = int(round(solver.objective_value))
-        phases.append(Phase(name, _STATUS[status], float(best), float(solver.best_objective_bound),
-                            seconds))
-        assignment = _read(solver, built, instance)
-        built.model.add(built.objectives[name] <= best)
-        _hint(built, assignment, instance)
+        budget = max(time_limit * share, 0.2)
+        phase, assignment = _step(name, built, relaxed, instance, assignment,
+                                  budget, seed)
+        phases.append(phase)
+        if phase.status not in ("optimal", "feasible"):
+            return Proposal(None, tuple(phases), variables)
+        for model in (built, relaxed):
+            model.model.add(model.objectives[name] <= int(phase.objective))
     return Proposal(assignment, tuple(phases), variables)
+
+
+def _step(name: str, built: _Model, relaxed: _Model, instance: ZoningInstance,
+          start: np.ndarray, budget: float, seed: int) -> tuple[Phase, np.ndarray]:
+    """One lexicographic step: a bound (relaxed model), then the contiguous search."""
+    clock = time.perf_counter()
+    relaxed.model.minimize(relaxed.objectives[name])
+    _hint(relaxed, start, instance)
+    solver = _solver(seed, BOUND_SHARE * budget)
+    status = solver.solve(relaxed.model)
+    bound = float(solver.best_objective_bound)
+    if status == cp_model.INFEASIBLE:
+        return Phase(name, "infeasible", float("nan"), float("nan"),
+                     time.perf_counter() - clock), start
+    if status == cp_model.OPTIMAL:
+        found = _read(solver, relaxed, instance)
+        if _contiguous(instance, found):
+            return Phase(name, "optimal", float(round(solver.objective_value)), bound,
+                         time.perf_counter() - clock), found
+    built.model.minimize(built.objectives[name])
+    _hint(built, start, instance)
+    solver = _solver(seed, (1 - BOUND_SHARE) * budget, linearization=0)
+    status = solver.solve(built.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Phase(name, _STATUS.get(status, "unknown"), float("nan"), bound,
+                     time.perf_counter() - clock), start
+    best = float(round(solver.objective_value))
+    optimal = status == cp_model.OPTIMAL or best <= bound
+    return Phase(name, "optimal" if optimal else "feasible", best, min(bound, best),
+                 time.perf_counter() - clock), _read(solver, built, instance)
+
+
+def _solver(seed: int, budget: float, linearization: int = 1) -> cp_model.CpSolver:
+    """One worker, a fixed seed and deterministic time: the same inputs, the same answer."""
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(budget, 0.1)
+    solver.parameters.linearization_level = linearization
+    return solver
+
+
+def _contiguous(instance: ZoningInstance, assignment: np.ndarray) -> bool:
+    return not disconnected_schools(instance, catchment_members(instance, assignment))
 
 
 def _hint(built: _Model, assignment: np.ndarray, instance: ZoningInstance) -> None:
@@ -222,6 +266,9 @@ def _hint(built: _Model, assignment: np.ndarray, instance: ZoningInstance) -> No
     for (community, school), variable in built.membership.items():
         if not isinstance(variable, int) and assignment[community] >= 0:
             built.model.add_hint(variable, int(assignment[community] == school))
+    over = np.maximum(instance.demand(assignment) - instance.capacity, 0)
+    for school, variable in enumerate(built.beyond):
+        built.model.add_hint(variable, int(over[school]))
     if built.flows:
         values = tree_flows(instance, assignment)
         for key, flow in built.flows.items():

@@ -164,7 +164,9 @@ def _read_partitions(root: Path, county: CountyInput, schools_file: str | None,
 def _read_pieces(root: Path, files: tuple[str, ...], found: list[InputProblem]
                  ) -> tuple[pd.DataFrame | None, RowSource]:
     """Read and concatenate the files of one partition (same columns in each)."""
-    frames, starts, total = [], [], 0
+    frames: list[pd.DataFrame] = []
+    starts: list[int] = []
+    total = 0
     for file in files:
         collector = ProblemCollector()
         text = read_table_text(root / file, collector)

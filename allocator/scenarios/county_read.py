@@ -138,8 +138,12 @@ def _read_partitions(root: Path, county: CountyInput, schools_file: str | None,
             schools = _with_county(schools, county.county, school_rows, found)
     elif schools_file is not None:
         schools, school_rows = _read_schools_of(root, schools_file, county.county, found)
-    else:  # no schools table at all: a problem of the layout, reported once by the driver
+    else:  # no schools table at all is a problem of the layout, reported once by the driver
         schools, school_rows = None, RowSource(("schools",), (0,))
+        if (root / "schools").is_dir():
+            found.append(InputProblem(f"schools/county={county.county}", None, None,
+                                      f"county '{county.county}' has applicants but no "
+                                      "schools partition"))
     if applicants is None and not county.applicants:  # a county with schools only
         applicants = _no_applicants(schools)
         applicant_rows = RowSource(("applicants",), (0,))
@@ -164,7 +168,9 @@ def _read_partitions(root: Path, county: CountyInput, schools_file: str | None,
 def _read_pieces(root: Path, files: tuple[str, ...], found: list[InputProblem]
                  ) -> tuple[pd.DataFrame | None, RowSource]:
     """Read and concatenate the files of one partition (same columns in each)."""
-    frames, starts, total = [], [], 0
+    frames: list[pd.DataFrame] = []
+    starts: list[int] = []
+    total = 0
     for file in files:
         collector = ProblemCollector()
         text = read_table_text(root / file, collector)

@@ -91,8 +91,11 @@ def solve_county(job: CountyJob) -> CountyOutcome:
     root = Path(job.root)
     tables = read_county(root, job.kind, job.county, job.schools_file, job.settings,
                          job.policy)
-    if tables.scenario is None:
-        return CountyOutcome(job.county.county, job.index, tables.problems, tables.warnings)
+    if tables.scenario is None:  # never an empty outcome: the run must not go on without it
+        problems = tables.problems or (InputProblem(
+            job.county.folder or f"county={job.county.county}", None, None,
+            "the county's tables could not be read"),)
+        return CountyOutcome(job.county.county, job.index, problems, tables.warnings)
     timings = {"load": time.perf_counter() - clock}
     loaded = LoadedScenario(tables.scenario, job.policy, None, MECHANISMS[job.mechanism],
                             job.seed)

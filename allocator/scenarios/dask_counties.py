@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from typing import Any
 
 from allocator.scenarios.county_task import CountyJob, CountyOutcome, solve_county
 
@@ -59,15 +60,29 @@ def run_on_dask(jobs: list[CountyJob], scheduler: str | None, workers: int,
                 check_workers(client, jobs[0].root, jobs[0].parts)
             if timings is not None:
                 timings["dask_start"] = time.perf_counter() - clock
-            # largest counties first, so the slowest task does not start last
-            futures = {client.submit(solve_county, job, pure=False,
-                                     priority=job.county.size): job.index for job in jobs}
+            # largest counties first, so the slowest task does not start last; a window of
+            # tasks in flight, so the scheduler's state does not grow with the counties
+            waiting = sorted(jobs, key=lambda job: -job.county.size)
+            window = max(4, 4 * len(client.scheduler_info().get("workers", {})))
+            futures: dict[Any, int] = {}
+            flying = as_completed()
+
+            def submit_next() -> None:
+                if waiting:
+                    job = waiting.pop(0)
+                    future = client.submit(solve_county, job, pure=False)
+                    futures[future] = job.index
+                    flying.add(future)
+
+            for _ in range(window):
+                submit_next()
             outcomes: dict[int, CountyOutcome] = {}
-            for done, future in enumerate(as_completed(futures), start=1):
+            for done, future in enumerate(flying, start=1):
                 outcome = keep(future.result())
-                outcomes[futures[future]] = outcome
+                outcomes[futures.pop(future)] = outcome
                 say(f"county {outcome.county} done ({done} of {len(jobs)})")
                 future.release()
+                submit_next()
             return [outcomes[job.index] for job in jobs]
     finally:
         if cluster is not None:

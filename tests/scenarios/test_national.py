@@ -98,3 +98,22 @@ def test_a_partitioned_roster_is_written_only_into_a_new_or_empty_folder(tmp_pat
     with pytest.raises(FileExistsError):
         write_partitioned(tmp_path, iter_province(200, 2, 1), "parquet", name="x", seed=1)
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_generate_partitioned_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from allocator.interfaces.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(app, ["generate", str(tmp_path / "roster"), "--applicants", "300",
+                               "--counties", "2", "--seed", "3", "--partitioned", "folders"])
+    assert made.exit_code == 0, made.output
+    assert sorted(p.name for p in (tmp_path / "roster").iterdir()) == ["C001", "C002",
+                                                                       "scenario.yaml"]
+    again = runner.invoke(app, ["generate", str(tmp_path / "roster"), "--partitioned",
+                                "parquet"])
+    assert again.exit_code == 2 and "not empty" in again.output
+    both = runner.invoke(app, ["generate", str(tmp_path / "new"), "--partitioned", "parquet",
+                               "--communities", "3"])
+    assert both.exit_code == 2 and not (tmp_path / "new").exists()

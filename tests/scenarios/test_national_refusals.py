@@ -166,3 +166,11 @@ def test_workers_of_another_engine_or_without_the_shared_folders_are_refused(tmp
     blind = dict(mine, roster=False)
     with pytest.raises(ClusterMismatch, match="filesystem every worker shares"):
         check_workers(_Client({"tcp://b": blind}), str(tmp_path), str(tmp_path))
+
+
+def test_a_county_with_applicants_but_no_schools_partition_is_named(clean, tmp_path):
+    roster = _copy(clean, "parquet", tmp_path)
+    shutil.rmtree(roster / "schools" / "county=C002")
+    problems = _problems(roster, tmp_path / "out")
+    assert "schools/county=C002::: county 'C002' has applicants but no schools partition" \
+        in problems

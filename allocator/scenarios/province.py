@@ -146,10 +146,11 @@ def run_province(folder: str | Path, out_dir: str | Path | None = None,
 
 
 def _on_dask(scenarios: list[LoadedScenario], scheduler: str | None, workers: int) -> list:
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1,
-                                                  processes=True, dashboard_address=None)
+    from allocator.scenarios.dask_counties import local_cluster
+
+    cluster = None if scheduler else local_cluster(workers)
     try:
         with Client(scheduler or cluster) as client:
             # largest counties first so the slowest task does not start last

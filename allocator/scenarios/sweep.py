@@ -102,15 +102,15 @@ def run_sweep(path: str | Path, seeds: list[int], only: list[str] | None = None,
     progress : callable, optional
         Called with (tasks done, tasks total) after each task.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, as_completed
+
+    from allocator.scenarios.dask_counties import local_cluster
 
     scenario_file = read_scenario_file(path)
     names = only or scenario_file.scenario_names
     with tempfile.TemporaryDirectory(prefix="allocator-sweep-") as work:
         prepared = prepare_scenarios(scenario_file, names, Path(work))
-        cluster = None if scheduler else LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=processes,
-            dashboard_address=None)
+        cluster = None if scheduler else local_cluster(workers, processes)
         with Client(scheduler or cluster) as client:
             jobs = [(str(prepared[name].folder), name, seed) for name in names for seed in seeds]
             futures = [client.submit(season_task(task, prepared[name].merged.season), *job,

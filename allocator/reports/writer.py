@@ -144,14 +144,19 @@ def _cards(report: Report) -> list[tuple[str, str]]:
             (text("distance_p95", lang), f"{distance.get('p95') or 0:.2f}")]
 
 
-#: Tables with more columns than this print on a landscape page.
+#: Tables with more columns than this print on a landscape page...
 WIDE_TABLE_COLUMNS = 8
+#: ...unless they have at most this many rows and columns: a one-county metrics row (12
+#: columns) fits a portrait page, and alone on a landscape page it wasted a sheet.
+SHORT_TABLE_ROWS = 3
+SHORT_TABLE_COLUMNS = 14
 
 
 def _table_section(title: str, frame: pd.DataFrame, table_html: Callable, lang: str,
                    note: str = "") -> dict:
     return {"title": title, "note": note, "table": table_html(frame, lang),
-            "wide": len(frame.columns) > WIDE_TABLE_COLUMNS}
+            "wide": len(frame.columns) > WIDE_TABLE_COLUMNS and not (
+                len(frame) <= SHORT_TABLE_ROWS and len(frame.columns) <= SHORT_TABLE_COLUMNS)}
 
 
 def _plot_sections(report: Report, schools: pd.DataFrame,

@@ -140,6 +140,9 @@ def test_print_stylesheet_prints_wide_tables_landscape(county_run):
     anchors = _anchors(page)
     assert "wide" in anchors.section_classes["warnings"]  # many columns
     assert "wide" not in anchors.section_classes["fill"]  # a plot
+    # one county's metrics row (12 columns) fits a portrait page; on a landscape page
+    # of its own it wasted a sheet of the printout
+    assert "wide" not in anchors.section_classes["metrics"]
     assert "figure" in anchors.section_classes["map"]
 
 

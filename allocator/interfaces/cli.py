@@ -146,7 +146,8 @@ def _print_summary(summary: dict, written: Path, seconds: float, lang: str) -> N
     from allocator.interfaces.summary_tables import run_summary_table
 
     out.print(run_summary_table(summary, seconds, lang, out.width))
-    out.print(f"results written to [bold]{written}[/bold]")
+    written_to = "结果已写入" if lang == "zh" else "results written to"
+    out.print(f"{written_to} [bold]{written}[/bold]")
 
 
 @app.command()

@@ -19,12 +19,12 @@ def test_the_run_summary_is_a_table_in_the_chosen_language(tmp_path):
     chinese = helpers.run_cli("run", TINY, "--out", tmp_path / "zh", "--no-reports")
     assert chinese.exit_code == 0, chinese.stderr
     for label in ("项目", "报名人数", "已录取", "第一志愿录取", "余额学位", "校验", "通过",
-                  "延迟接受"):
+                  "延迟接受", "结果已写入"):
         assert label in chinese.stdout, label
     english = helpers.run_cli("run", TINY, "--out", tmp_path / "en", "--no-reports",
                               "--lang", "en")
     for label in ("Applicants", "Placed at first choice", "Surplus seats", "passed",
-                  "deferred acceptance"):
+                  "deferred acceptance", "results written to"):
         assert label in english.stdout, label
     for outcome in (chinese, english):
         assert not SNAKE.findall(outcome.stdout.replace("shanxi-2025", "")), outcome.stdout

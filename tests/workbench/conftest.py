@@ -98,3 +98,16 @@ def proposal_expected(proposal_county, tmp_path_factory) -> dict[str, dict]:
     assert done.exit_code == 0, done.stderr
     return {name: json.loads((out / name / "summary.json").read_text(encoding="utf-8"))
             for name in ("current", "proposal")}
+
+
+def settled(page, after: int) -> None:
+    """Wait until the page has rendered an answer newer than revision ``after``."""
+    page.wait_for_function(f"Number(document.body.dataset.revision) > {after} && "
+                           "document.body.dataset.busy === '0'", timeout=60_000)
+
+
+def act(page, action) -> None:
+    """Run ``action`` on the page and wait for the re-solve it causes to be shown."""
+    revision = int(page.evaluate("document.body.dataset.revision"))
+    action()
+    settled(page, revision)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DEMO, edited_copy, zone_moved
+from conftest import DEMO, act, edited_copy, settled, zone_moved
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -97,18 +97,6 @@ def page(server, browser):
     yield opened
     opened.close()
     assert errors == []
-
-
-def settled(page, after: int) -> None:
-    """Wait until the page has rendered an answer newer than revision ``after``."""
-    page.wait_for_function(f"Number(document.body.dataset.revision) > {after} && "
-                           "document.body.dataset.busy === '0'", timeout=60_000)
-
-
-def act(page, action) -> None:
-    revision = int(page.evaluate("document.body.dataset.revision"))
-    action()
-    settled(page, revision)
 
 
 def figure(page, hook: str) -> int:

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import edited_copy, zone_moved
+from conftest import act, edited_copy, settled, zone_moved
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -145,17 +145,6 @@ def closed(page) -> None:
     errors = list(ERRORS)
     ERRORS.clear()
     assert errors == []
-
-
-def settled(page, after: int) -> None:
-    page.wait_for_function(f"Number(document.body.dataset.revision) > {after} && "
-                           "document.body.dataset.busy === '0'", timeout=60_000)
-
-
-def act(page, action) -> None:
-    revision = int(page.evaluate("document.body.dataset.revision"))
-    action()
-    settled(page, revision)
 
 
 def figures_of(page) -> dict[str, int]:

@@ -263,3 +263,18 @@ def nearest_line(lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> int
             return lines[key]
         key = key[:-1]
     return lines.get(())
+
+
+def parse_yaml_or_refuse(text: str, file: str) -> Any:
+    """The data of YAML ``text`` within this module's bounds, or an InputError naming ``file``.
+
+    For text that arrives without a file of its own (a what-if file uploaded to the
+    workbench), so that it is held to the same bounds as every file the engine reads.
+    """
+    from allocator.model.problems import InputError
+
+    problems = ProblemCollector()
+    document = parse_yaml(text, file, problems)
+    if problems.problems or document is None:
+        raise InputError(list(problems.problems))
+    return document.data

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from allocator.model.problems import InputError, InputProblem, ProblemCollector
+from allocator.model.yaml_files import parse_yaml_or_refuse
 from allocator.problem.distance import haversine_km
 from allocator.reports.geometry import home_zones
 from allocator.scenarios.build import check_against_base
@@ -93,8 +94,8 @@ def _is_proposal(path: Path) -> bool:
 
 def _has_proposal(path: Path) -> bool:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = parse_yaml_or_refuse(path.read_text(encoding="utf-8-sig"), path.name)
+    except (OSError, UnicodeDecodeError, InputError):
         return False
     return isinstance(document, dict) and PROPOSAL_SCENARIO in (document.get("scenarios") or {})
 
@@ -147,10 +148,7 @@ def read_proposal(engine: Engine, text: str, name: str, folder: Path | None = No
 
 
 def _proposed_catchments(engine: Engine, text: str) -> dict[str, list[str]]:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise proposal_problem(f"not valid YAML: {error}") from None
+    document = parse_yaml_or_refuse(text, "proposal")
     if not isinstance(document, dict) or not isinstance(document.get("scenarios"), dict):
         raise proposal_problem("expected the what-if file of 'allocator zoning' "
                                f"({WHAT_IF_FILE}): a mapping with 'overrides' and 'scenarios'")

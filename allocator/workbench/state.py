@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from allocator.model.problems import InputError, ProblemCollector
+from allocator.model.yaml_files import parse_yaml_or_refuse
 from allocator.scenarios.merge import merge_scenario
 from allocator.scenarios.spec import read_scenario_file
 from allocator.workbench.edits import (
@@ -152,10 +153,7 @@ class Workbench:
             return solved
 
     def _edits_of(self, text: str, scenario: str | None) -> list[dict[str, Any]]:
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise edit_problem(f"not valid YAML: {error}") from None
+        document = parse_yaml_or_refuse(text, "edit")
         if not isinstance(document, dict):
             raise edit_problem("expected a scenario file: a mapping with 'base', 'overrides', "
                                "'scenarios'")

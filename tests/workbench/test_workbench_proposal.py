@@ -178,3 +178,22 @@ def test_routes_accept_reject_and_refuse_names_outside_the_work_folder(bench,
     assert state["figures"]["placed"] == proposal_expected["proposal"]["counts"]["placed"]
     unknown = client.post("/api/proposal/accept", params={"zone": "NOWHERE"}, headers=BEARER)
     assert unknown.status_code == 422 and "does not move zone 'NOWHERE'" in unknown.text
+
+
+def test_uploaded_yaml_is_held_to_the_bounds_of_every_yaml_file(bench):
+    """Uploads were parsed with yaml.safe_load before any bound: an alias bomb or a
+    Python tag reached the workbench's own parsing."""
+    levels = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"l{n}: &l{n} [" + ",".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    bomb = "\n".join(levels) + "\nscenarios: {}\n"
+    with pytest.raises(InputError, match="alias"):
+        read_proposal(bench.engine, bomb, "upload")
+    with pytest.raises(InputError, match="alias"):
+        bench.load_scenario_file(bomb)
+    with pytest.raises(InputError, match="tag"):
+        bench.load_scenario_file("base: !!python/object/apply:os.system ['true']\n")
+    deep = "scenarios: " + "[" * 5000 + "]" * 5000 + "\n"   # a RecursionError before
+    with pytest.raises(InputError, match="nested"):
+        read_proposal(bench.engine, deep, "upload")
+    with pytest.raises(InputError, match="nested"):
+        bench.load_scenario_file(deep)

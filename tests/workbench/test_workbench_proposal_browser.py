@@ -111,14 +111,6 @@ def servers(proposal_county, tile_server, tmp_path_factory):
             process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
-
-
 def open_page(browser, address, requests=None):
     """A new page on ``address``, back at the base; ``requests`` collects every URL asked for."""
     import httpx
